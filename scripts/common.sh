@@ -1,0 +1,69 @@
+# Shared by ./restora and ./test.sh: installs what Restora needs from Debian and builds the CLI.
+# Everything here prints to stderr so that the command's own stdout stays clean.
+
+RESTORA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Debian packages that provide the native libraries Restora calls through P/Invoke.
+# (library file that must be loadable) -> (package that provides it)
+RESTORA_NATIVE_LIBS=(
+  "libturbojpeg.so.0:libturbojpeg0"
+  "libspng.so.0:libspng0"
+  "libwebp.so.7:libwebp7"
+  "libwebpmux.so.3:libwebpmux3"
+  "libwebpdemux.so.2:libwebpdemux2"
+)
+
+restora_missing_packages() {
+  local entry lib pkg missing=()
+  for entry in "${RESTORA_NATIVE_LIBS[@]}"; do
+    lib="${entry%%:*}"; pkg="${entry##*:}"
+    if ! /sbin/ldconfig -p 2>/dev/null | grep -q "[[:space:]]$lib "; then
+      missing+=("$pkg")
+    fi
+  done
+  echo "${missing[@]:-}"
+}
+
+restora_ensure_native_libs() {
+  local missing
+  missing="$(restora_missing_packages)"
+  [ -z "${missing// /}" ] && return 0
+  if [ "$(id -u)" = 0 ]; then
+    echo "restora: installing native libraries: $missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 || true
+    # shellcheck disable=SC2086
+    apt-get install -y -qq $missing >&2
+  else
+    echo "restora: missing native libraries; run: sudo apt-get install -y $missing" >&2
+    exit 1
+  fi
+}
+
+# A cheap fingerprint of every source file (name, size, mtime): a change anywhere rebuilds.
+restora_source_stamp() {
+  (cd "$RESTORA_ROOT" && find src Directory.Build.props -type f \
+      \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' -o -name '*.safetensors' \) \
+      -not -path '*/obj/*' -not -path '*/bin/*' -printf '%p %s %T@\n' | sort | sha1sum | cut -d' ' -f1)
+}
+
+RESTORA_CLI_DIR="$RESTORA_ROOT/.build/cli"
+
+restora_ensure_cli_built() {
+  mkdir -p "$RESTORA_ROOT/.build"
+  # One build at a time, even when several commands start together.
+  exec 9>"$RESTORA_ROOT/.build/lock"
+  flock 9
+  local stamp
+  stamp="$(restora_source_stamp)"
+  if [ ! -f "$RESTORA_CLI_DIR/restora.dll" ] || [ "$(cat "$RESTORA_CLI_DIR/.stamp" 2>/dev/null)" != "$stamp" ]; then
+    echo "restora: building the CLI (Release)…" >&2
+    if ! dotnet build "$RESTORA_ROOT/src/Restora.Cli/Restora.Cli.csproj" -c Release -o "$RESTORA_CLI_DIR" \
+        -nologo -v q -clp:ErrorsOnly >&2; then
+      echo "restora: build failed" >&2
+      exit 2
+    fi
+    echo "$stamp" > "$RESTORA_CLI_DIR/.stamp"
+  fi
+  flock -u 9
+}
