@@ -1,10 +1,73 @@
+using Restora.Cli.Commands;
+using Restora.Imaging;
+
 namespace Restora.Cli;
 
 public static class Program
 {
+    const string Usage = """
+        usage: restora <command> [options]
+
+        commands:
+          metrics REF TEST [--y] [--shave N] [--metrics psnr,ssim,ms-ssim,psnr-b] [--json]
+          resize INPUT -o OUT (--scale F | --width W --height H) [--method bicubic|bilinear|nearest|lanczos3]
+          degrade INPUT -o OUT [--blur SIGMA] [--downscale N] [--noise SIGMA] [--jpeg Q] [--seed N]
+          eval --data DIR --task sr|denoise|deblock|deblur --method NAME [--scale N] [--sigma S]
+               [--quality Q] [--blur SIGMA] [--seed N] [--json]
+
+        every command: --json, --overwrite, --threads N, --max-pixels N (pixels, or 50M for megapixels)
+        """;
+
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine("usage: restora <command> [options]");
-        return args.Length == 0 ? 1 : 0;
+        try
+        {
+            return Dispatch(args);
+        }
+        catch (UserError e)
+        {
+            return Fail(e.Message, 1);
+        }
+        catch (ImageFileException e)
+        {
+            return Fail(e.Message, 1);
+        }
+        catch (Exception e)
+        {
+            // A bug, not the user's fault: say so and keep the stack for those who ask.
+            if (Environment.GetEnvironmentVariable("RESTORA_DEBUG") == "1") Console.Error.WriteLine(e);
+            return Fail($"internal error: {e.GetType().Name}: {OneLine(e.Message)} (set RESTORA_DEBUG=1 for details)", 2);
+        }
     }
+
+    static int Dispatch(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        {
+            (args.Length == 0 ? Console.Error : Console.Out).WriteLine(Usage);
+            return args.Length == 0 ? 1 : 0;
+        }
+        var rest = args[1..];
+        if (rest.Contains("--help") || rest.Contains("-h"))
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+        return args[0] switch
+        {
+            "metrics" => MetricsCommand.Run(rest),
+            "resize" => ResizeCommand.Run(rest),
+            "degrade" => DegradeCommand.Run(rest),
+            "eval" => EvalCommand.Run(rest),
+            _ => throw new UserError($"unknown command '{args[0]}' (use metrics, resize, degrade or eval; restora --help)"),
+        };
+    }
+
+    static int Fail(string message, int code)
+    {
+        Console.Error.WriteLine($"restora: {OneLine(message)}");
+        return code;
+    }
+
+    static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
 }

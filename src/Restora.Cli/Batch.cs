@@ -1,0 +1,125 @@
+using Restora.Imaging;
+
+namespace Restora.Cli;
+
+public sealed record ImageJob(string Input, string Output);
+
+public sealed record JobOutcome(ImageJob Job, string Status, string? Error = null, int Width = 0, int Height = 0);
+
+/// <summary>
+/// Runs one image transform over a file or a folder: plans input → output pairs, refuses to overwrite,
+/// keeps going past a bad file in a folder, and reports what happened to every file.
+/// </summary>
+public static class Batch
+{
+    /// <summary>Pairs each input image with its output path. Non-image files in a folder are skipped with a warning.</summary>
+    public static List<ImageJob> Plan(string command, string input, string output)
+    {
+        if (Directory.Exists(input))
+        {
+            if (File.Exists(output)) throw new UserError($"{output}: is a file; a folder input needs an output folder");
+            var jobs = new List<ImageJob>();
+            foreach (var file in Directory.EnumerateFiles(input).Order(StringComparer.Ordinal))
+            {
+                if (!ImageFile.HasImageExtension(file))
+                {
+                    Console.Error.WriteLine($"restora {command}: skipping {file}: not an image file (.png, .jpg, .jpeg or .webp)");
+                    continue;
+                }
+                jobs.Add(new ImageJob(file, Path.Combine(output, Path.GetFileName(file))));
+            }
+            if (jobs.Count == 0) throw new UserError($"{input}: no images in this folder");
+            return jobs;
+        }
+        if (!File.Exists(input)) throw new UserError($"{input}: no such file or folder");
+        string target = Directory.Exists(output) ? Path.Combine(output, Path.GetFileName(input)) : output;
+        ImageFile.FormatFromExtension(target); // the output's format must be known before any work
+        return [new ImageJob(input, target)];
+    }
+
+    /// <summary>
+    /// Loads, transforms and saves every job. A single-file run throws on failure (exit 1); a folder run records
+    /// the failure and goes on. Existing outputs are skipped in a folder and an error for a single file.
+    /// </summary>
+    public static List<JobOutcome> Run(string command, List<ImageJob> jobs, CommonOptions common,
+        Func<Image, ImageJob, Image> transform, EncodeOptions? encode = null)
+    {
+        bool single = jobs.Count == 1;
+        var outcomes = new List<JobOutcome>();
+        using var progress = new Progress(jobs.Count, command);
+        for (int i = 0; i < jobs.Count; i++)
+        {
+            var job = jobs[i];
+            progress.Report(i, Path.GetFileName(job.Input));
+            if (SamePath(job.Input, job.Output))
+                throw new UserError($"{job.Output}: output would replace its input; choose another output");
+            if (File.Exists(job.Output) && !common.Overwrite)
+            {
+                if (single) throw new UserError($"{job.Output}: exists (use --overwrite)");
+                outcomes.Add(new JobOutcome(job, "skipped", "output exists (use --overwrite)"));
+                continue;
+            }
+            try
+            {
+                var image = ImageFile.Load(job.Input, common.Decode);
+                var result = transform(image, job);
+                var dir = Path.GetDirectoryName(Path.GetFullPath(job.Output));
+                if (dir is not null) Directory.CreateDirectory(dir);
+                ImageFile.Save(result, job.Output, encode, common.Overwrite);
+                outcomes.Add(new JobOutcome(job, "done", null, result.Width, result.Height));
+            }
+            catch (Exception e) when (!single && e is ImageFileException or ImageFormatException or UserError or ArgumentException)
+            {
+                Console.Error.WriteLine($"restora {command}: {OneLine(e, job.Input)}");
+                outcomes.Add(new JobOutcome(job, "failed", OneLine(e, job.Input)));
+            }
+            catch (Exception e) when (e is ImageFormatException or ArgumentException)
+            {
+                throw new UserError(OneLine(e, job.Input));
+            }
+        }
+        return outcomes;
+    }
+
+    static string OneLine(Exception e, string path) => e is ImageFileException or UserError ? e.Message : $"{path}: {e.Message}";
+
+    static bool SamePath(string a, string b) =>
+        string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
+
+    /// <summary>Prints the outcome: JSON on stdout, or a line per written file and a summary.</summary>
+    public static int Report(string command, List<JobOutcome> outcomes, bool json)
+    {
+        int done = outcomes.Count(o => o.Status == "done");
+        int skipped = outcomes.Count(o => o.Status == "skipped");
+        int failed = outcomes.Count(o => o.Status == "failed");
+        if (json)
+        {
+            Json.Write(w =>
+            {
+                w.WriteNumber("processed", done);
+                w.WriteNumber("skipped", skipped);
+                w.WriteNumber("failed", failed);
+                w.WriteStartArray("files");
+                foreach (var o in outcomes)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("input", o.Job.Input);
+                    w.WriteString("output", o.Job.Output);
+                    w.WriteString("status", o.Status);
+                    if (o.Error is not null) w.WriteString("error", o.Error);
+                    if (o.Status == "done") { w.WriteNumber("width", o.Width); w.WriteNumber("height", o.Height); }
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            });
+        }
+        else
+        {
+            foreach (var o in outcomes.Where(o => o.Status == "done"))
+                Console.WriteLine($"{o.Job.Output} ({o.Width}x{o.Height})");
+            if (outcomes.Count > 1)
+                Console.Error.WriteLine($"restora {command}: {done} processed, {skipped} skipped, {failed} failed");
+        }
+        return failed > 0 ? 1 : 0;
+    }
+}

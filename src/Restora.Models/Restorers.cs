@@ -1,0 +1,54 @@
+using Restora.Imaging;
+
+namespace Restora.Models;
+
+/// <summary>Anything that turns a degraded image into a restored one: a classic method or a network.</summary>
+public interface IRestorer
+{
+    string Name { get; }
+    string Description { get; }
+    bool Supports(RestorationTask task);
+    Image Restore(Image degraded, TaskSettings settings);
+}
+
+/// <summary>MATLAB bicubic upscaling: the baseline every SR paper reports.</summary>
+public sealed class BicubicRestorer : IRestorer
+{
+    public string Name => "bicubic";
+    public string Description => "MATLAB imresize bicubic upscaling (SR baseline)";
+    public bool Supports(RestorationTask task) => task == RestorationTask.SuperResolution;
+    public Image Restore(Image degraded, TaskSettings settings) => Resize.ByFactor(degraded, settings.Scale, ResizeMethod.Bicubic);
+}
+
+/// <summary>Returns the input unchanged: the score of doing nothing, the floor a model must beat.</summary>
+public sealed class IdentityRestorer : IRestorer
+{
+    public string Name => "identity";
+    public string Description => "the degraded input itself (baseline for denoise, deblock, deblur)";
+    public bool Supports(RestorationTask task) => task != RestorationTask.SuperResolution;
+    public Image Restore(Image degraded, TaskSettings settings) => degraded.Clone();
+}
+
+/// <summary>Methods by name; models register here as they arrive, so `eval --method NAME` finds them.</summary>
+public static class Restorers
+{
+    static readonly List<IRestorer> all = [new BicubicRestorer(), new IdentityRestorer()];
+
+    public static IReadOnlyList<IRestorer> All => all;
+
+    public static void Register(IRestorer restorer)
+    {
+        if (all.Any(r => r.Name == restorer.Name)) throw new InvalidOperationException($"method '{restorer.Name}' is already registered");
+        all.Add(restorer);
+    }
+
+    public static IRestorer Get(string name, RestorationTask task)
+    {
+        var found = all.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
+        string taskName = TaskSettings.TaskName(task);
+        string known = string.Join(", ", all.Where(r => r.Supports(task)).Select(r => r.Name));
+        if (found is null) throw new ArgumentException($"unknown method '{name}' for {taskName} (known: {known})");
+        if (!found.Supports(task)) throw new ArgumentException($"method '{name}' does not do {taskName} (use: {known})");
+        return found;
+    }
+}

@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Restora.Cli.Tests;
+
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public JsonElement Json => JsonDocument.Parse(Stdout).RootElement;
+}
+
+/// <summary>
+/// Runs the built `restora` in its own process, as a user would, so exit codes, stdout and stderr are the real
+/// ones. (The test project references the CLI, so restora.dll sits beside the tests.)
+/// </summary>
+public static class CliRunner
+{
+    public static CliResult Run(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "restora.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException($"restora {string.Join(' ', args)} hung"); }
+        return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>../shared beside the repository, where the test datasets live (CI clones the repo beside it).</summary>
+    public static string SharedFolder
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Restora.slnx")))
+                {
+                    var shared = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared"));
+                    if (!Directory.Exists(shared)) throw new DirectoryNotFoundException($"{shared} is missing: the datasets live there");
+                    return shared;
+                }
+            throw new DirectoryNotFoundException("could not find the repository root above " + AppContext.BaseDirectory);
+        }
+    }
+}
+
+/// <summary>A temporary folder per test, removed afterwards.</summary>
+public sealed class TempDir : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("restora-test-").FullName;
+    public string this[string name] => System.IO.Path.Combine(Path, name);
+    public void Dispose() { try { Directory.Delete(Path, true); } catch (IOException) { } }
+}
