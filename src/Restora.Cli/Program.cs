@@ -14,6 +14,7 @@ public static class Program
           degrade INPUT -o OUT [--blur SIGMA] [--downscale N] [--noise SIGMA] [--jpeg Q] [--seed N]
           eval --data DIR --task sr|denoise|deblock|deblur --method NAME [--scale N] [--sigma S]
                [--quality Q] [--blur SIGMA] [--seed N] [--json]
+          bench ssim|resize [--size PX] [--repeat N] [--json]
 
         every command: --json, --overwrite, --threads N, --max-pixels N (pixels, or 50M for megapixels)
         """;
@@ -59,7 +60,8 @@ public static class Program
             "resize" => ResizeCommand.Run(rest),
             "degrade" => DegradeCommand.Run(rest),
             "eval" => EvalCommand.Run(rest),
-            _ => throw new UserError($"unknown command '{args[0]}' (use metrics, resize, degrade or eval; restora --help)"),
+            "bench" => BenchCommand.Run(rest),
+            _ => throw new UserError($"unknown command '{args[0]}' (use metrics, resize, degrade, eval or bench; restora --help)"),
         };
     }
 

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using Restora.Imaging;
+using Restora.Metrics;
+
+namespace Restora.Cli.Commands;
+
+/// <summary>
+/// restora bench ssim|resize [--size PX] [--json]: quick speed figures for the kernels users wait on.
+/// (BenchmarkDotNet's careful versions live under bench/.)
+/// </summary>
+public static class BenchCommand
+{
+    public static int Run(string[] argv)
+    {
+        if (argv.Length == 0) throw new UserError("bench: name what to measure: ssim or resize");
+        string what = argv[0];
+        var args = Arguments.Parse($"bench {what}", argv[1..], ["--size", "--repeat"], []);
+        var common = CommonOptions.From(args);
+        args.ExpectPositionals();
+        int size = args.GetInt("--size", 2048, 16, 16384);
+        int repeat = args.GetInt("--repeat", 5, 1, 1000);
+        var image = Noise(size, size);
+        (double seconds, double megapixels) = what switch
+        {
+            "ssim" => Measure(repeat, () => FullReference.Ssim(image, Perturbed(image)), size),
+            "resize" => Measure(repeat, () => Resize.ByFactor(image, 0.5), size),
+            _ => throw new UserError($"bench: unknown benchmark '{what}' (use ssim or resize)"),
+        };
+        if (common.Json)
+            Json.Write(w =>
+            {
+                w.WriteString("benchmark", what);
+                w.WriteNumber("size", size);
+                w.WriteNumber("seconds", Math.Round(seconds, 6));
+                w.WriteNumber("megapixels_per_second", Math.Round(megapixels / seconds, 2));
+            });
+        else
+            Console.WriteLine($"{what} on {size}x{size} RGB: {seconds * 1000:0.0} ms median of {repeat} ({megapixels / seconds:0.0} MP/s, {Restora.Core.Compute.Threads} threads)");
+        return 0;
+    }
+
+    static (double, double) Measure(int repeat, Action action, int size)
+    {
+        action(); // warm-up: JIT and tiered compilation
+        var times = new double[repeat];
+        for (int i = 0; i < repeat; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            times[i] = clock.Elapsed.TotalSeconds;
+        }
+        Array.Sort(times);
+        return (times[repeat / 2], (double)size * size / 1e6);
+    }
+
+    static Image Noise(int w, int h)
+    {
+        var image = new Image(w, h, PixelLayout.Rgb);
+        var rng = new SeededRandom(1);
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = (float)rng.NextDouble();
+        return image;
+    }
+
+    static Image? perturbed;
+
+    static Image Perturbed(Image image) => perturbed ??= Degrade.AddGaussianNoise(image, 10, 2);
+}
