@@ -1,0 +1,41 @@
+namespace Restora.Imaging;
+
+/// <summary>The file formats Restora reads and writes.</summary>
+public enum ImageFormat
+{
+    Png,
+    Jpeg,
+    WebP,
+}
+
+/// <summary>How JPEG stores chroma: full resolution, or halved in both directions.</summary>
+public enum ChromaSubsampling
+{
+    Yuv444,
+    Yuv420,
+}
+
+public sealed record EncodeOptions
+{
+    /// <summary>8 or 16; null writes the image's own <see cref="Image.BitDepth"/>. JPEG and WebP always write 8.</summary>
+    public int? BitDepth { get; init; }
+
+    /// <summary>JPEG 1..100, WebP lossy 0..100.</summary>
+    public int Quality { get; init; } = 95;
+
+    /// <summary>JPEG only; gray images are always written as single-channel JPEG.</summary>
+    public ChromaSubsampling Subsampling { get; init; } = ChromaSubsampling.Yuv444;
+
+    /// <summary>WebP only: lossless, with the exact RGB kept even under fully transparent pixels.</summary>
+    public bool Lossless { get; init; }
+
+    internal static readonly EncodeOptions Default = new();
+}
+
+public sealed record DecodeOptions
+{
+    /// <summary>Images with more pixels than this are refused from their header, before any pixel memory is allocated.</summary>
+    public long MaxPixels { get; init; } = 100_000_000;
+
+    internal static readonly DecodeOptions Default = new();
+}

@@ -1,0 +1,98 @@
+using Restora.Imaging.Codecs;
+
+namespace Restora.Imaging;
+
+/// <summary>
+/// Reading and writing image files. The format of bytes being decoded is sniffed from their magic numbers, never
+/// taken from a file name; the format to write follows the extension. Every file failure surfaces as an
+/// <see cref="ImageFileException"/> whose message names the path.
+/// </summary>
+public static class ImageFile
+{
+    private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    public static ImageFormat? Sniff(ReadOnlySpan<byte> header)
+    {
+        if (header.StartsWith(PngSignature)) return ImageFormat.Png;
+        if (header.Length >= 3 && header[0] == 0xFF && header[1] == 0xD8 && header[2] == 0xFF) return ImageFormat.Jpeg;
+        if (header.Length >= 12 && header.StartsWith("RIFF"u8) && header.Slice(8, 4).SequenceEqual("WEBP"u8))
+            return ImageFormat.WebP;
+        return null;
+    }
+
+    public static ImageFormat FormatFromExtension(string path)
+    {
+        string extension = Path.GetExtension(path);
+        return extension.ToLowerInvariant() switch
+        {
+            ".png" => ImageFormat.Png,
+            ".jpg" or ".jpeg" => ImageFormat.Jpeg,
+            ".webp" => ImageFormat.WebP,
+            "" => throw new ImageFileException(path, "no file extension (use .png, .jpg, .jpeg or .webp)"),
+            _ => throw new ImageFileException(path, $"unsupported extension '{extension}' (use .png, .jpg, .jpeg or .webp)"),
+        };
+    }
+
+    public static bool HasImageExtension(string path) =>
+        Path.GetExtension(path).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".webp";
+
+    public static Image Decode(ReadOnlySpan<byte> bytes, DecodeOptions? options = null)
+    {
+        options ??= DecodeOptions.Default;
+        if (bytes.IsEmpty) throw new ImageFormatException("empty file");
+        return Sniff(bytes) switch
+        {
+            ImageFormat.Png => PngCodec.Decode(bytes, options),
+            ImageFormat.Jpeg => JpegCodec.Decode(bytes, options),
+            ImageFormat.WebP => WebPCodec.Decode(bytes, options),
+            _ => throw new ImageFormatException("not an image (no PNG, JPEG or WebP signature)"),
+        };
+    }
+
+    public static byte[] Encode(Image image, ImageFormat format, EncodeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        options ??= EncodeOptions.Default;
+        int bitDepth = options.BitDepth ?? image.BitDepth;
+        if (bitDepth is not (8 or 16))
+            throw new ArgumentOutOfRangeException(nameof(options), $"bit depth must be 8 or 16, got {bitDepth}");
+        return format switch
+        {
+            ImageFormat.Png => PngCodec.Encode(image, bitDepth),
+            ImageFormat.Jpeg => JpegCodec.Encode(image, options),
+            ImageFormat.WebP => WebPCodec.Encode(image, options),
+            _ => throw new ArgumentOutOfRangeException(nameof(format), $"unknown image format {format}"),
+        };
+    }
+
+    public static Image Load(string path, DecodeOptions? options = null)
+    {
+        byte[] bytes = ImageFileIO.ReadAll(path);
+        try
+        {
+            return Decode(bytes, options);
+        }
+        catch (ImageFormatException e)
+        {
+            throw new ImageFileException(path, e.Message, e);
+        }
+    }
+
+    public static void Save(Image image, string path, EncodeOptions? options = null, bool overwrite = false)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var format = FormatFromExtension(path);
+        // Checked before encoding so a refused save costs nothing; checked again, atomically, by the rename.
+        ImageFileIO.EnsureWritable(path, overwrite);
+        byte[] bytes;
+        try
+        {
+            bytes = Encode(image, format, options);
+        }
+        catch (ImageFormatException e)
+        {
+            throw new ImageFileException(path, e.Message, e);
+        }
+        ImageFileIO.WriteAtomically(path, bytes, overwrite);
+    }
+}

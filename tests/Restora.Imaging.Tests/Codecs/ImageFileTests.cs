@@ -1,0 +1,217 @@
+namespace Restora.Imaging.Tests.Codecs;
+
+public class ImageFileTests
+{
+    [Fact]
+    public void Sniff_RecognizesEachFormatByItsMagicBytes()
+    {
+        var image = new Image(4, 4, PixelLayout.Rgb);
+
+        Assert.Equal(ImageFormat.Png, ImageFile.Sniff(ImageFile.Encode(image, ImageFormat.Png)));
+        Assert.Equal(ImageFormat.Jpeg, ImageFile.Sniff(ImageFile.Encode(image, ImageFormat.Jpeg)));
+        Assert.Equal(ImageFormat.WebP, ImageFile.Sniff(ImageFile.Encode(image, ImageFormat.WebP)));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("hello, world")]
+    [InlineData("RIFF\0\0\0\0WAVEfmt ")]   // RIFF, but audio
+    [InlineData("\u0089PNG")]               // a PNG signature cut short
+    public void Sniff_ReturnsNullForAnythingElse(string text)
+    {
+        Assert.Null(ImageFile.Sniff(text.Select(c => (byte)c).ToArray()));
+    }
+
+    [Theory]
+    [InlineData("a.png", ImageFormat.Png)]
+    [InlineData("dir.x/A.PNG", ImageFormat.Png)]
+    [InlineData("a.jpg", ImageFormat.Jpeg)]
+    [InlineData("a.JPEG", ImageFormat.Jpeg)]
+    [InlineData("a.WebP", ImageFormat.WebP)]
+    public void FormatFromExtension_IgnoresCase(string path, ImageFormat expected)
+    {
+        Assert.Equal(expected, ImageFile.FormatFromExtension(path));
+        Assert.True(ImageFile.HasImageExtension(path));
+    }
+
+    [Fact]
+    public void FormatFromExtension_NamesTheUnsupportedExtension()
+    {
+        var e = Assert.Throws<ImageFileException>(() => ImageFile.FormatFromExtension("out/x.bmp"));
+
+        Assert.Equal("out/x.bmp: unsupported extension '.bmp' (use .png, .jpg, .jpeg or .webp)", e.Message);
+        Assert.Equal("out/x.bmp", e.Path);
+        Assert.False(ImageFile.HasImageExtension("out/x.bmp"));
+        Assert.False(ImageFile.HasImageExtension("png"));
+    }
+
+    [Fact]
+    public void Load_DecodesByContentNotExtension()
+    {
+        using var folder = new TempFolder();
+        var image = TestImages.RandomCodes(9, 7, PixelLayout.Rgb, 16);
+        string path = folder.File("really-a-png.jpg");
+        File.WriteAllBytes(path, ImageFile.Encode(image, ImageFormat.Png));
+
+        // A JPEG decoder could not produce 16-bit samples: exactness proves PNG decoding.
+        TestImages.AssertSameCodes(image, ImageFile.Load(path));
+    }
+
+    [Fact]
+    public void SaveThenLoad_RoundTripsThroughTheFormatOfTheExtension()
+    {
+        using var folder = new TempFolder();
+        var image = TestImages.RandomCodes(9, 7, PixelLayout.Rgba, 8);
+
+        ImageFile.Save(image, folder.File("a.png"));
+        ImageFile.Save(image, folder.File("a.webp"), new EncodeOptions { Lossless = true });
+        ImageFile.Save(image, folder.File("a.jpeg"));
+
+        TestImages.AssertSameCodes(image, ImageFile.Load(folder.File("a.png")));
+        TestImages.AssertSameCodes(image, ImageFile.Load(folder.File("a.webp")));
+        Assert.Equal(ImageFormat.Jpeg, ImageFile.Sniff(File.ReadAllBytes(folder.File("a.jpeg"))));
+        Assert.Equal(["a.jpeg", "a.png", "a.webp"], folder.Names());
+    }
+
+    public static TheoryData<string, byte[], string> BadFiles()
+    {
+        var png = ImageFile.Encode(TestImages.RandomCodes(64, 64, PixelLayout.Rgb, 8), ImageFormat.Png);
+        var jpeg = ImageFile.Encode(TestImages.RandomCodes(64, 64, PixelLayout.Rgb, 8), ImageFormat.Jpeg);
+        var webp = ImageFile.Encode(TestImages.RandomCodes(64, 64, PixelLayout.Rgb, 8), ImageFormat.WebP);
+        var random = new byte[1000];
+        new Random(7).NextBytes(random);
+        return new()
+        {
+            { "empty.png", [], "empty file" },
+            { "notes.png", "just some text\n"u8.ToArray(), "not an image" },
+            { "noise.jpg", random, "not an image" },
+            { "cut.png", png[..(png.Length / 2)], "truncated PNG" },
+            { "cut.jpg", jpeg[..(jpeg.Length / 2)], "truncated JPEG" },
+            { "cut.webp", webp[..(webp.Length / 2)], "truncated WebP" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public void Load_BadContent_IsOneLineNamingPathAndProblem(string name, byte[] content, string problem)
+    {
+        using var folder = new TempFolder();
+        string path = folder.File(name);
+        File.WriteAllBytes(path, content);
+
+        var e = Assert.Throws<ImageFileException>(() => ImageFile.Load(path));
+
+        AssertOneLine(e, path, problem);
+    }
+
+    [Fact]
+    public void Load_MissingFile()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("nope/missing.png");
+
+        AssertOneLine(Assert.Throws<ImageFileException>(() => ImageFile.Load(path)), path, "no such file");
+    }
+
+    [Fact]
+    public void Load_Directory()
+    {
+        using var folder = new TempFolder();
+        Directory.CreateDirectory(folder.File("d.png"));
+
+        AssertOneLine(Assert.Throws<ImageFileException>(() => ImageFile.Load(folder.File("d.png"))), folder.File("d.png"), "is a directory");
+    }
+
+    // chmod 000 cannot make a file unreadable for root, who runs these tests, so the read failure is produced
+    // differently: /proc/self/mem exists but reading it from offset 0 fails with EIO.
+    [Fact]
+    public void Load_UnreadableFile()
+    {
+        const string path = "/proc/self/mem";
+
+        AssertOneLine(Assert.Throws<ImageFileException>(() => ImageFile.Load(path)), path, "cannot read");
+    }
+
+    [Fact]
+    public void Load_TooManyPixels_IsRefusedWithTheLimitInTheMessage()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("big.png");
+        File.WriteAllBytes(path, ImageFile.Encode(new Image(300, 200, PixelLayout.Rgb), ImageFormat.Png));
+
+        var e = Assert.Throws<ImageFileException>(() => ImageFile.Load(path, new DecodeOptions { MaxPixels = 50_000 }));
+
+        Assert.Equal($"{path}: PNG image is 300x200 = 0.06 megapixels, over the limit of 0.05 megapixels (--max-pixels)", e.Message);
+    }
+
+    [Fact]
+    public void Save_RefusesAnExistingFileAndLeavesItAlone()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("out.png");
+        File.WriteAllText(path, "precious");
+
+        var e = Assert.Throws<ImageFileException>(() => ImageFile.Save(new Image(4, 4, PixelLayout.Rgb), path));
+
+        Assert.Equal($"{path}: exists (use --overwrite)", e.Message);
+        Assert.Equal("precious", File.ReadAllText(path));
+        Assert.Equal(["out.png"], folder.Names());
+    }
+
+    [Fact]
+    public void Save_WithOverwrite_ReplacesTheFileAndLeavesNoTempFile()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("out.png");
+        File.WriteAllText(path, "old");
+        var image = TestImages.RandomCodes(5, 5, PixelLayout.Gray, 8);
+
+        ImageFile.Save(image, path, overwrite: true);
+
+        TestImages.AssertSameCodes(image, ImageFile.Load(path));
+        Assert.Equal(["out.png"], folder.Names());
+    }
+
+    [Fact]
+    public void Save_FailedEncode_LeavesNoFileBehind()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("wide.webp");
+
+        var e = Assert.Throws<ImageFileException>(() => ImageFile.Save(new Image(16384, 1, PixelLayout.Rgb), path));
+
+        Assert.StartsWith($"{path}: WebP encoding failed", e.Message);
+        Assert.Empty(folder.Names());
+    }
+
+    [Fact]
+    public void Save_IntoMissingFolder_NamesThePath()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("missing/out.png");
+
+        var e = Assert.Throws<ImageFileException>(() => ImageFile.Save(new Image(4, 4, PixelLayout.Rgb), path));
+
+        AssertOneLine(e, path, "does not exist");
+        Assert.Empty(folder.Names());
+    }
+
+    [Fact]
+    public void Save_UnsupportedExtension_WritesNothing()
+    {
+        using var folder = new TempFolder();
+
+        Assert.Throws<ImageFileException>(() => ImageFile.Save(new Image(4, 4, PixelLayout.Rgb), folder.File("a.tif")));
+
+        Assert.Empty(folder.Names());
+    }
+
+    private static void AssertOneLine(ImageFileException e, string path, string problem)
+    {
+        Assert.Equal(path, e.Path);
+        Assert.StartsWith(path + ": ", e.Message);
+        Assert.Contains(problem, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.DoesNotContain('\r', e.Message);
+    }
+}
