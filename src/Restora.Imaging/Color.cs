@@ -24,20 +24,14 @@ public static class Color
     /// <summary>Y of one pixel, 0..1 in and out.</summary>
     public static double LumaOf(double r, double g, double b) => YOffset + YR * r + YG * g + YB * b;
 
-    /// <summary>The Y plane of an RGB(A) image in double, 0..1. A gray image's Y is its own plane
-    /// (MATLAB scores gray images directly), so gray input returns its samples unchanged.</summary>
+    /// <summary>The Y plane of an image in double, 0..1. A gray image is read as R = G = B, as the SR
+    /// evaluation protocol does (it converts every file to RGB first), so its Y is 16/255 + 219/255 * gray.</summary>
     public static double[] Luma(Image image)
     {
         var y = new double[image.PixelCount];
-        if (image.IsGray)
-        {
-            var g = image.Plane(0);
-            for (int i = 0; i < y.Length; i++) y[i] = g[i];
-            return y;
-        }
         var r = image.Plane(0);
-        var gr = image.Plane(1);
-        var b = image.Plane(2);
+        var gr = image.Plane(image.IsGray ? 0 : 1);
+        var b = image.Plane(image.IsGray ? 0 : 2);
         for (int i = 0; i < y.Length; i++) y[i] = LumaOf(r[i], gr[i], b[i]);
         return y;
     }

@@ -204,10 +204,12 @@ public static class FullReference
             throw new ArgumentException(
                 $"{metric}: shaving {shave} pixels from every border leaves nothing of a {reference.Width}x{reference.Height} image");
 
-        if (reference.IsGray)
-            return [(new ChannelPlane(reference, 0, shave), new ChannelPlane(test, 0, shave))];
+        // Y of a gray image is that of R = G = B (the reference protocol reads gray files as RGB), so --y
+        // scores gray and color test sets alike.
         if (o.OnY)
             return [(new LumaPlane(reference, shave), new LumaPlane(test, shave))];
+        if (reference.IsGray)
+            return [(new ChannelPlane(reference, 0, shave), new ChannelPlane(test, 0, shave))];
         var planes = new (PlaneSource, PlaneSource)[3];
         for (int c = 0; c < 3; c++) planes[c] = (new ChannelPlane(reference, c, shave), new ChannelPlane(test, c, shave));
         return planes;

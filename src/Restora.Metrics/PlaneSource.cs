@@ -36,14 +36,15 @@ internal sealed class ChannelPlane(Image image, int channel, int shave)
         Simd.Widen(data.AsSpan(origin + y * stride, Width), destination);
 }
 
-/// <summary>MATLAB rgb2ycbcr Y of an RGB(A) image, cropped by the shave; the same values <see cref="Color.Luma"/> gives.</summary>
+/// <summary>MATLAB rgb2ycbcr Y of an RGB(A) image (a gray one read as R = G = B), cropped by the shave;
+/// the same values <see cref="Color.Luma"/> gives.</summary>
 internal sealed class LumaPlane(Image image, int shave)
     : PlaneSource(image.Width - 2 * shave, image.Height - 2 * shave)
 {
     readonly float[] data = image.Data;
     readonly int origin = shave * image.Width + shave;
     readonly int stride = image.Width;
-    readonly int planeSize = image.PixelCount;
+    readonly int planeSize = image.IsGray ? 0 : image.PixelCount;
 
     public override void ReadRow(int y, Span<double> destination)
     {
