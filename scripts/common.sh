@@ -14,10 +14,12 @@ RESTORA_NATIVE_LIBS=(
 )
 
 restora_missing_packages() {
-  local entry lib pkg missing=()
+  local entry lib pkg missing=() cache
+  # Read the loader cache once: `ldconfig -p | grep -q` under pipefail fails at random when grep exits early.
+  cache="$(/sbin/ldconfig -p 2>/dev/null || true)"
   for entry in "${RESTORA_NATIVE_LIBS[@]}"; do
     lib="${entry%%:*}"; pkg="${entry##*:}"
-    if ! /sbin/ldconfig -p 2>/dev/null | grep -q "[[:space:]]$lib "; then
+    if [[ "$cache" != *"$lib "* ]]; then
       missing+=("$pkg")
     fi
   done
@@ -58,9 +60,11 @@ restora_ensure_cli_built() {
   stamp="$(restora_source_stamp)"
   if [ ! -f "$RESTORA_CLI_DIR/restora.dll" ] || [ "$(cat "$RESTORA_CLI_DIR/.stamp" 2>/dev/null)" != "$stamp" ]; then
     echo "restora: building the CLI (Release)…" >&2
+    local log="$RESTORA_ROOT/.build/build.log"
     if ! dotnet build "$RESTORA_ROOT/src/Restora.Cli/Restora.Cli.csproj" -c Release -o "$RESTORA_CLI_DIR" \
-        -nologo -v q -clp:ErrorsOnly >&2; then
-      echo "restora: build failed" >&2
+        -nologo -v q > "$log" 2>&1; then
+      grep -E "error|Error" "$log" >&2 || cat "$log" >&2
+      echo "restora: build failed (full log: $log)" >&2
       exit 2
     fi
     echo "$stamp" > "$RESTORA_CLI_DIR/.stamp"
