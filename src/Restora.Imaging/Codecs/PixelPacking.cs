@@ -6,8 +6,8 @@ namespace Restora.Imaging.Codecs;
 
 /// <summary>
 /// Moves samples between the interleaved 8/16-bit buffers native codecs speak and <see cref="Image"/>'s planar floats.
-/// These loops run over every sample of 8K images, so they are plain pointer loops, one plane at a time
-/// (sequential writes), with no allocation.
+/// These loops run over every sample of 8K images, so they are pointer loops with no allocation: decoding fills
+/// one plane at a time (sequential writes of floats); encoding rounds in SIMD, which is where its time goes.
 /// </summary>
 internal static unsafe class PixelPacking
 {
