@@ -200,6 +200,19 @@ public class ImageFileTests
     }
 
     [Fact]
+    public void Save_OntoADirectory_IsRefusedEvenWithOverwrite()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("taken.png");
+        Directory.CreateDirectory(path);
+
+        var e = Assert.Throws<ImageFileException>(() => ImageFile.Save(new Image(4, 4, PixelLayout.Rgb), path, overwrite: true));
+
+        AssertOneLine(e, path, "is a directory");
+        Assert.Equal(["taken.png"], folder.Names());
+    }
+
+    [Fact]
     public void Save_UnsupportedExtension_WritesNothing()
     {
         using var folder = new TempFolder();
