@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Restora.Imaging.Codecs;
 
 /// <summary>
@@ -24,7 +26,7 @@ internal static class ImageFileIO
         }
         catch (Exception e) when (e is IOException or ArgumentException or NotSupportedException)
         {
-            throw new ImageFileException(path, $"cannot read: {e.Message}", e);
+            throw new ImageFileException(path, $"cannot read: {WithoutPath(e.Message)}", e);
         }
         return bytes.Length > 0 ? bytes : throw new ImageFileException(path, "empty file");
     }
@@ -65,13 +67,17 @@ internal static class ImageFileIO
         }
         catch (Exception e) when (e is IOException or ArgumentException or NotSupportedException)
         {
-            throw new ImageFileException(path, $"cannot write: {e.Message}", e);
+            throw new ImageFileException(path, $"cannot write: {WithoutPath(e.Message)}", e);
         }
         finally
         {
             TryDelete(temp);
         }
     }
+
+    // .NET appends " : '<path>'" to I/O error messages; ours already start with the path.
+    private static string WithoutPath(string message) =>
+        Regex.Replace(message, @"\s*:\s*'[^']*'\s*$", "");
 
     private static ImageFileException Exists(string path, Exception? inner = null) =>
         new(path, "exists (use --overwrite)", inner);

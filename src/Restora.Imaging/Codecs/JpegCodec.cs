@@ -99,7 +99,7 @@ internal static unsafe class JpegCodec
         string text = ErrorText(tj);
         return new ImageFormatException(text.Contains("premature end", StringComparison.OrdinalIgnoreCase)
             ? $"truncated JPEG: {text}"
-            : $"corrupt JPEG: {text}");
+            : $"cannot decode JPEG: {text}"); // libjpeg's own words say whether it is damage or an unsupported variant
     }
 }
 

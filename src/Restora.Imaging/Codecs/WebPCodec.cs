@@ -62,7 +62,7 @@ internal static unsafe class WebPCodec
 
         bool alpha = image.HasAlpha;
         int samples = alpha ? 4 : 3;
-        ReadOnlySpan<int> planes = (image.Layout) switch
+        ReadOnlySpan<int> planes = image.Layout switch
         {
             PixelLayout.Gray => [0, 0, 0],
             PixelLayout.GrayAlpha => [0, 0, 0, 1],

@@ -129,7 +129,10 @@ public class ImageFileTests
     {
         const string path = "/proc/self/mem";
 
-        AssertOneLine(Assert.Throws<ImageFileException>(() => ImageFile.Load(path)), path, "cannot read");
+        var e = Assert.Throws<ImageFileException>(() => ImageFile.Load(path));
+
+        AssertOneLine(e, path, "cannot read");
+        Assert.Equal(1, e.Message.Split(path).Length - 1); // the path is named once
     }
 
     [Fact]
@@ -194,6 +197,19 @@ public class ImageFileTests
 
         AssertOneLine(e, path, "does not exist");
         Assert.Empty(folder.Names());
+    }
+
+    [Fact]
+    public void Save_OntoADirectory_IsRefusedEvenWithOverwrite()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("taken.png");
+        Directory.CreateDirectory(path);
+
+        var e = Assert.Throws<ImageFileException>(() => ImageFile.Save(new Image(4, 4, PixelLayout.Rgb), path, overwrite: true));
+
+        AssertOneLine(e, path, "is a directory");
+        Assert.Equal(["taken.png"], folder.Names());
     }
 
     [Fact]

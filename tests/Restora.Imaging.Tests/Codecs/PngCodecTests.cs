@@ -119,6 +119,18 @@ public unsafe class PngCodecTests
     }
 
     [Fact]
+    public void Adam7Interlaced_IsDeinterlaced()
+    {
+        var image = TestImages.RandomCodes(13, 11, PixelLayout.Rgb, 8);
+        var samples = new byte[13 * 11 * 3];
+        Restora.Imaging.Codecs.PixelPacking.FromPlanar(image, [0, 1, 2], samples);
+        var png = EncodeRaw(new Ihdr { Width = 13, Height = 11, BitDepth = 8, ColorType = ColorRgb, InterlaceMethod = 1 }, samples);
+        Assert.Equal(1, png[TestImages.FindChunk(png, "IHDR") + 8 + 12]); // really interlaced
+
+        TestImages.AssertSameCodes(image, ImageFile.Decode(png));
+    }
+
+    [Fact]
     public void TruncatedMidIdat_IsRefusedAsTruncated()
     {
         var png = ImageFile.Encode(TestImages.RandomCodes(64, 64, PixelLayout.Rgb, 8), ImageFormat.Png);
