@@ -131,7 +131,8 @@ public static class Degrade
     {
         var bytes = ImageFile.Encode(image, ImageFormat.Jpeg,
             new EncodeOptions { Quality = quality, Subsampling = ChromaSubsampling.Yuv420 });
-        var decoded = ImageFile.Decode(bytes);
+        // The bytes carry the image's metadata; a round trip must not turn the pixels by its orientation tag.
+        var decoded = ImageFile.Decode(bytes, new DecodeOptions { ApplyOrientation = false });
         if (!image.HasAlpha) { decoded.BitDepth = image.BitDepth; return decoded; }
         var result = new Image(image.Width, image.Height, image.Layout, image.BitDepth);
         decoded.Data.CopyTo(result.Data, 0);

@@ -23,6 +23,13 @@ public sealed class Image
     /// <summary>8 or 16: the depth the source had, and the depth a save writes unless told otherwise.</summary>
     public int BitDepth { get; set; }
 
+    /// <summary>
+    /// EXIF, XMP and ICC carried from the file this image came from to the file it is saved as; null for none.
+    /// Transforms never look at it: whoever saves a result gives it its source's metadata (Batch does), and
+    /// saving updates the pixel dimensions it records.
+    /// </summary>
+    public ImageMetadata? Metadata { get; set; }
+
     /// <summary>Planar samples, <see cref="Channels"/> planes of Width*Height each.</summary>
     public float[] Data { get; }
 
@@ -62,7 +69,7 @@ public sealed class Image
         return Data.AsSpan(channel * PixelCount, PixelCount);
     }
 
-    public Image Clone() => new(Width, Height, Layout, BitDepth, (float[])Data.Clone());
+    public Image Clone() => new(Width, Height, Layout, BitDepth, (float[])Data.Clone()) { Metadata = Metadata };
 
     /// <summary>The color planes only (alpha dropped), sharing nothing with this image.</summary>
     public Image WithoutAlpha()

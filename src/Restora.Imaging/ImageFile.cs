@@ -5,7 +5,8 @@ namespace Restora.Imaging;
 /// <summary>
 /// Reading and writing image files. The format of bytes being decoded is sniffed from their magic numbers, never
 /// taken from a file name; the format to write follows the extension. Every file failure surfaces as an
-/// <see cref="ImageFileException"/> whose message names the path.
+/// <see cref="ImageFileException"/> whose message names the path. Decoding reads the EXIF/XMP/ICC blocks into
+/// <see cref="Image.Metadata"/> and turns the pixels upright; encoding writes <see cref="Image.Metadata"/> back.
 /// </summary>
 public static class ImageFile
 {
@@ -40,13 +41,41 @@ public static class ImageFile
     {
         options ??= DecodeOptions.Default;
         if (bytes.IsEmpty) throw new ImageFormatException("empty file");
-        return Sniff(bytes) switch
+        var image = Sniff(bytes) switch
         {
             ImageFormat.Png => PngCodec.Decode(bytes, options),
             ImageFormat.Jpeg => JpegCodec.Decode(bytes, options),
             ImageFormat.WebP => WebPCodec.Decode(bytes, options),
             _ => throw new ImageFormatException("not an image (no PNG, JPEG or WebP signature)"),
         };
+        return options.ApplyOrientation ? Upright(image) : image;
+    }
+
+    /// <summary>
+    /// The EXIF, XMP and ICC blocks of encoded bytes exactly as stored (orientation not applied, tag untouched);
+    /// null when there are none. Decodes the pixels too, so damaged files fail as they would on load.
+    /// </summary>
+    public static ImageMetadata? ReadMetadata(ReadOnlySpan<byte> bytes) =>
+        Decode(bytes, new DecodeOptions { MaxPixels = long.MaxValue, ApplyOrientation = false }).Metadata;
+
+    static Image Upright(Image image)
+    {
+        if (image.Metadata is not { Orientation: int orientation and > 1 } metadata) return image;
+        var upright = Orientation.Apply(image, orientation);
+        upright.Metadata = metadata.AfterApplying(orientation);
+        return upright;
+    }
+
+    /// <summary>
+    /// The blocks to write beside these pixels in this format: pixel dimensions updated, and an ICC profile only
+    /// where its color space matches what the file will hold (WebP has no gray, so a gray image is written as RGB).
+    /// </summary>
+    static ImageMetadata? MetadataFor(Image image, ImageFormat format)
+    {
+        if (image.Metadata is not { IsEmpty: false } metadata) return null;
+        bool grayFile = image.IsGray && format != ImageFormat.WebP;
+        if (metadata.Icc is { } icc && !IccProfile.Fits(icc, grayFile)) metadata = metadata with { Icc = null };
+        return metadata.ForSize(image.Width, image.Height);
     }
 
     public static byte[] Encode(Image image, ImageFormat format, EncodeOptions? options = null)
@@ -56,11 +85,12 @@ public static class ImageFile
         int bitDepth = options.BitDepth ?? image.BitDepth;
         if (bitDepth is not (8 or 16))
             throw new ArgumentOutOfRangeException(nameof(options), $"bit depth must be 8 or 16, got {bitDepth}");
+        var metadata = MetadataFor(image, format);
         return format switch
         {
-            ImageFormat.Png => PngCodec.Encode(image, bitDepth),
-            ImageFormat.Jpeg => JpegCodec.Encode(image, options),
-            ImageFormat.WebP => WebPCodec.Encode(image, options),
+            ImageFormat.Png => PngCodec.Encode(image, bitDepth, metadata),
+            ImageFormat.Jpeg => JpegCodec.Encode(image, options, metadata),
+            ImageFormat.WebP => WebPCodec.Encode(image, options, metadata),
             _ => throw new ArgumentOutOfRangeException(nameof(format), $"unknown image format {format}"),
         };
     }

@@ -37,5 +37,11 @@ public sealed record DecodeOptions
     /// <summary>Images with more pixels than this are refused from their header, before any pixel memory is allocated.</summary>
     public long MaxPixels { get; init; } = 100_000_000;
 
+    /// <summary>
+    /// Turn the pixels as the EXIF orientation tag says (all eight values), so every operation sees the photo as
+    /// a viewer shows it; the tag then reads 1 and <see cref="ImageMetadata.AppliedOrientation"/> records the value.
+    /// </summary>
+    public bool ApplyOrientation { get; init; } = true;
+
     internal static readonly DecodeOptions Default = new();
 }

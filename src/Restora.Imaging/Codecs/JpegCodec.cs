@@ -35,7 +35,7 @@ internal static unsafe class JpegCodec
                     ThrowUnlessHarmless(tj);
             }
 
-            var image = new Image(width, height, layout, bitDepth: 8);
+            var image = new Image(width, height, layout, bitDepth: 8) { Metadata = JpegMetadata.Read(jpeg) };
             if (pixelFormat == PixelCmyk)
                 PixelPacking.CmykToPlanarRgb(pixels, JpegMarkers.HasAdobeMarker(jpeg), image);
             else
@@ -44,7 +44,7 @@ internal static unsafe class JpegCodec
         }
     }
 
-    public static byte[] Encode(Image image, EncodeOptions options)
+    public static byte[] Encode(Image image, EncodeOptions options, ImageMetadata? metadata)
     {
         if (options.Quality is < 1 or > 100)
             throw new ArgumentOutOfRangeException(nameof(options), $"JPEG quality must be 1..100, got {options.Quality}");
@@ -67,7 +67,7 @@ internal static unsafe class JpegCodec
                     subsampling, options.Quality, 0);
             if (result != 0)
                 throw new ImageFormatException($"JPEG encoding failed: {ErrorText(tj)}");
-            return new ReadOnlySpan<byte>((void*)output, checked((int)size.Value)).ToArray();
+            return JpegMetadata.Embed(new ReadOnlySpan<byte>((void*)output, checked((int)size.Value)).ToArray(), metadata);
         }
         finally
         {

@@ -38,7 +38,7 @@ internal static unsafe class PngCodec
             fixed (byte* p = pixels)
                 Check(spng_decode_image(ctx, p, (nuint)length, output.Format, output.Flags));
 
-            var image = new Image(width, height, output.Layout, output.BitDepth);
+            var image = new Image(width, height, output.Layout, output.BitDepth) { Metadata = PngMetadata.Read(ctx) };
             if (output.BitDepth == 16)
                 PixelPacking.ToPlanar(MemoryMarshal.Cast<byte, ushort>(pixels), output.Channels, image);
             else
@@ -47,7 +47,7 @@ internal static unsafe class PngCodec
         }
     }
 
-    public static byte[] Encode(Image image, int bitDepth)
+    public static byte[] Encode(Image image, int bitDepth, ImageMetadata? metadata)
     {
         var ihdr = new Ihdr
         {
@@ -75,8 +75,11 @@ internal static unsafe class PngCodec
         using var ctx = SpngContextHandle.Create(encoder: true);
         Check(spng_set_option(ctx, OptionEncodeToBuffer, 1));
         Check(spng_set_ihdr(ctx, &ihdr));
-        fixed (byte* p = pixels)
-            Check(spng_encode_image(ctx, p, (nuint)length, FmtPng, EncodeFinalize));
+        PngMetadata.WriteThen(ctx, metadata, () =>
+        {
+            fixed (byte* p = pixels)
+                Check(spng_encode_image(ctx, p, (nuint)length, FmtPng, EncodeFinalize));
+        });
         return TakeBuffer(ctx);
     }
 

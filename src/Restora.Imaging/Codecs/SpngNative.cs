@@ -59,6 +59,37 @@ internal static unsafe class SpngNative
         public fixed byte Type3Alpha[256];
     }
 
+    public const int TextItxt = 3;              // SPNG_ITXT
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Iccp
+    {
+        public fixed byte ProfileName[80];
+        public nuint ProfileLength;
+        public byte* Profile;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ExifChunk
+    {
+        public nuint Length;
+        public byte* Data;
+    }
+
+    /// <summary>struct spng_text (128 bytes on 64-bit); text and the iTXt strings are NUL-terminated.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Text
+    {
+        public fixed byte Keyword[80];
+        public int Type;
+        public nuint Length;
+        public byte* Text_;
+        public byte CompressionFlag;
+        public byte CompressionMethod;
+        public byte* LanguageTag;
+        public byte* TranslatedKeyword;
+    }
+
     [DllImport(Lib, ExactSpelling = true)] public static extern SpngContextHandle spng_ctx_new(int flags);
     [DllImport(Lib, ExactSpelling = true)] public static extern void spng_ctx_free(nint ctx);
     [DllImport(Lib, ExactSpelling = true)] public static extern int spng_set_png_buffer(SpngContextHandle ctx, byte* buf, nuint size);
@@ -68,6 +99,17 @@ internal static unsafe class SpngNative
     [DllImport(Lib, ExactSpelling = true)] public static extern int spng_get_trns(SpngContextHandle ctx, Trns* trns);
     [DllImport(Lib, ExactSpelling = true)] public static extern int spng_set_trns(SpngContextHandle ctx, Trns* trns);
     [DllImport(Lib, ExactSpelling = true)] public static extern int spng_set_plte(SpngContextHandle ctx, Plte* plte);
+    /// <summary>Reads the chunks after IDAT too, once the image is decoded (the getters only see those before it otherwise).</summary>
+    [DllImport(Lib, ExactSpelling = true)] public static extern int spng_decode_chunks(SpngContextHandle ctx);
+    /// <summary>The getters return pointers into the context, valid until it is freed.</summary>
+    [DllImport(Lib, ExactSpelling = true)] public static extern int spng_get_iccp(SpngContextHandle ctx, Iccp* iccp);
+    [DllImport(Lib, ExactSpelling = true)] public static extern int spng_get_exif(SpngContextHandle ctx, ExifChunk* exif);
+    /// <summary>With text null, only counts the text chunks into n.</summary>
+    [DllImport(Lib, ExactSpelling = true)] public static extern int spng_get_text(SpngContextHandle ctx, Text* text, uint* n);
+    /// <summary>The setters keep the caller's pointers, which must stay valid until the image is encoded.</summary>
+    [DllImport(Lib, ExactSpelling = true)] public static extern int spng_set_iccp(SpngContextHandle ctx, Iccp* iccp);
+    [DllImport(Lib, ExactSpelling = true)] public static extern int spng_set_exif(SpngContextHandle ctx, ExifChunk* exif);
+    [DllImport(Lib, ExactSpelling = true)] public static extern int spng_set_text(SpngContextHandle ctx, Text* text, uint n);
     [DllImport(Lib, ExactSpelling = true)] public static extern int spng_decoded_image_size(SpngContextHandle ctx, int fmt, nuint* len);
     [DllImport(Lib, ExactSpelling = true)] public static extern int spng_decode_image(SpngContextHandle ctx, void* output, nuint len, int fmt, int flags);
     [DllImport(Lib, ExactSpelling = true)] public static extern int spng_encode_image(SpngContextHandle ctx, void* img, nuint len, int fmt, int flags);

@@ -37,13 +37,13 @@ internal static unsafe class WebPCodec
                 Check(status);
             }
 
-            var image = new Image(width, height, alpha ? PixelLayout.Rgba : PixelLayout.Rgb, bitDepth: 8);
+            var image = new Image(width, height, alpha ? PixelLayout.Rgba : PixelLayout.Rgb, bitDepth: 8) { Metadata = WebPMetadata.Read(webp) };
             PixelPacking.ToPlanar(pixels, samples, image);
             return image;
         }
     }
 
-    public static byte[] Encode(Image image, EncodeOptions options)
+    public static byte[] Encode(Image image, EncodeOptions options, ImageMetadata? metadata)
     {
         if (options.Quality is < 0 or > 100)
             throw new ArgumentOutOfRangeException(nameof(options), $"WebP quality must be 0..100, got {options.Quality}");
@@ -91,7 +91,8 @@ internal static unsafe class WebPCodec
         pic->CustomPtr = (nint)writer.Writer;
         if (WebPEncode(&config, picture) == 0)
             throw new ImageFormatException($"WebP encoding failed: {EncodeErrorText(pic->ErrorCode)}");
-        return new ReadOnlySpan<byte>(writer.Writer->Mem, checked((int)writer.Writer->Size)).ToArray();
+        var bytes = new ReadOnlySpan<byte>(writer.Writer->Mem, checked((int)writer.Writer->Size)).ToArray();
+        return WebPMetadata.Embed(bytes, metadata, image.Width, image.Height);
     }
 
     private static void Check(int status)
