@@ -95,4 +95,7 @@ public static class Common
 {
     public static readonly string[] Valued = ["--threads", "--max-pixels"];
     public static readonly string[] Flags = ["--json", "--overwrite", "--help", "-h"];
+
+    /// <summary>Flags of the commands that write images (declare them with the command's own flags).</summary>
+    public static readonly string[] ImageOutputFlags = ["--strip-metadata"];
 }

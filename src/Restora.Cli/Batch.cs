@@ -8,7 +8,8 @@ public sealed record JobOutcome(ImageJob Job, string Status, string? Error = nul
 
 /// <summary>
 /// Runs one image transform over a file or a folder: plans input → output pairs, refuses to overwrite,
-/// keeps going past a bad file in a folder, and reports what happened to every file.
+/// keeps going past a bad file in a folder, and reports what happened to every file. Every result is saved with
+/// its input's metadata (EXIF, XMP, ICC), so a command gets that by going through <see cref="Run"/>.
 /// </summary>
 public static class Batch
 {
@@ -39,7 +40,8 @@ public static class Batch
 
     /// <summary>
     /// Loads, transforms and saves every job. A single-file run throws on failure (exit 1); a folder run records
-    /// the failure and goes on. Existing outputs are skipped in a folder and an error for a single file.
+    /// the failure and goes on. Existing outputs are an error for a single file; in a folder a complete one is
+    /// skipped (so a rerun after a kill continues where it stopped) and a damaged one is done again.
     /// </summary>
     public static List<JobOutcome> Run(string command, List<ImageJob> jobs, CommonOptions common,
         Func<Image, ImageJob, Image> transform, EncodeOptions? encode = null)
@@ -53,19 +55,27 @@ public static class Batch
             progress.Report(i, Path.GetFileName(job.Input));
             if (SamePath(job.Input, job.Output))
                 throw new UserError($"{job.Output}: output would replace its input; choose another output");
+            bool replace = common.Overwrite;
             if (File.Exists(job.Output) && !common.Overwrite)
             {
                 if (single) throw new UserError($"{job.Output}: exists (use --overwrite)");
-                outcomes.Add(new JobOutcome(job, "skipped", "output exists (use --overwrite)"));
-                continue;
+                if (Damage(job.Output) is not string damage)
+                {
+                    outcomes.Add(new JobOutcome(job, "skipped", "output exists (use --overwrite)"));
+                    continue;
+                }
+                // Ours are written atomically, so this is another tool's leftover: not a result worth keeping.
+                Console.Error.WriteLine($"restora {command}: {job.Output}: doing again, the existing file is damaged ({damage})");
+                replace = true;
             }
             try
             {
                 var image = ImageFile.Load(job.Input, common.Decode);
                 var result = transform(image, job);
+                result.Metadata = common.StripMetadata ? null : result.Metadata ?? image.Metadata;
                 var dir = Path.GetDirectoryName(Path.GetFullPath(job.Output));
                 if (dir is not null) Directory.CreateDirectory(dir);
-                ImageFile.Save(result, job.Output, encode, common.Overwrite);
+                ImageFile.Save(result, job.Output, encode, replace);
                 outcomes.Add(new JobOutcome(job, "done", null, result.Width, result.Height));
             }
             catch (Exception e) when (!single && e is ImageFileException or ImageFormatException or UserError or ArgumentException)
@@ -79,6 +89,24 @@ public static class Batch
             }
         }
         return outcomes;
+    }
+
+    /// <summary>
+    /// Why an existing output is not a finished result, or null when it decodes completely. Decoding the whole
+    /// file, not just its header, is what catches a truncated one; no pixel limit applies, since the file is the
+    /// output of a run that already held it in memory.
+    /// </summary>
+    static string? Damage(string output)
+    {
+        try
+        {
+            ImageFile.Load(output, new DecodeOptions { MaxPixels = long.MaxValue, ApplyOrientation = false });
+            return null;
+        }
+        catch (ImageFileException e)
+        {
+            return e.Message.StartsWith(output + ": ", StringComparison.Ordinal) ? e.Message[(output.Length + 2)..] : e.Message;
+        }
     }
 
     static string OneLine(Exception e, string path) => e is ImageFileException or UserError ? e.Message : $"{path}: {e.Message}";
@@ -117,9 +145,19 @@ public static class Batch
         {
             foreach (var o in outcomes.Where(o => o.Status == "done"))
                 Console.WriteLine($"{o.Job.Output} ({o.Width}x{o.Height})");
-            if (outcomes.Count > 1)
-                Console.Error.WriteLine($"restora {command}: {done} processed, {skipped} skipped, {failed} failed");
         }
+        // On stderr in both modes: it is for the person watching, and stdout may be JSON.
+        if (outcomes.Count > 1) Console.Error.WriteLine(Summary(command, outcomes));
         return failed > 0 ? 1 : 0;
+    }
+
+    /// <summary>One line: the counts, then every failure with its reason, so a log shows what to look at.</summary>
+    public static string Summary(string command, List<JobOutcome> outcomes)
+    {
+        int done = outcomes.Count(o => o.Status == "done");
+        int skipped = outcomes.Count(o => o.Status == "skipped");
+        var failures = outcomes.Where(o => o.Status == "failed").ToList();
+        string line = $"restora {command}: {done} processed, {skipped} skipped, {failures.Count} failed";
+        return failures.Count == 0 ? line : line + ": " + string.Join("; ", failures.Select(o => o.Error ?? o.Job.Input));
     }
 }

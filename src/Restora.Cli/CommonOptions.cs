@@ -4,13 +4,16 @@ using Restora.Imaging;
 namespace Restora.Cli;
 
 /// <summary>The options every command shares, read once.</summary>
-public sealed record CommonOptions(bool Json, bool Overwrite, DecodeOptions Decode)
+/// <param name="StripMetadata">Write outputs without the input's EXIF, XMP and ICC profile (only commands that
+/// declare <see cref="Common.ImageOutputFlags"/> accept the flag).</param>
+public sealed record CommonOptions(bool Json, bool Overwrite, DecodeOptions Decode, bool StripMetadata = false)
 {
     public static CommonOptions From(Arguments args)
     {
         if (args.IsSet("--threads")) Restora.Core.Compute.Threads = args.GetInt("--threads", 0, 1, 1024);
         long maxPixels = args.Get("--max-pixels") is string s ? ParsePixels(args.Command, s) : new DecodeOptions().MaxPixels;
-        return new CommonOptions(args.Has("--json"), args.Has("--overwrite"), new DecodeOptions { MaxPixels = maxPixels });
+        return new CommonOptions(args.Has("--json"), args.Has("--overwrite"), new DecodeOptions { MaxPixels = maxPixels },
+            args.Has("--strip-metadata"));
     }
 
     /// <summary>A pixel count, or megapixels with an M suffix: "100M" = 100,000,000.</summary>

@@ -7,7 +7,7 @@ public static class DegradeCommand
 {
     public static int Run(string[] argv)
     {
-        var args = Arguments.Parse("degrade", argv, ["-o", "--output", "--downscale", "--blur", "--noise", "--jpeg", "--seed"], []);
+        var args = Arguments.Parse("degrade", argv, ["-o", "--output", "--downscale", "--blur", "--noise", "--jpeg", "--seed"], Common.ImageOutputFlags);
         var common = CommonOptions.From(args);
         string input = args.ExpectPositionals("INPUT")[0];
         string output = args.Get("-o") ?? args.Require("--output");

@@ -7,7 +7,7 @@ public static class ResizeCommand
 {
     public static int Run(string[] argv)
     {
-        var args = Arguments.Parse("resize", argv, ["-o", "--output", "--scale", "--width", "--height", "--method"], []);
+        var args = Arguments.Parse("resize", argv, ["-o", "--output", "--scale", "--width", "--height", "--method"], Common.ImageOutputFlags);
         var common = CommonOptions.From(args);
         string input = args.ExpectPositionals("INPUT")[0];
         string output = args.Get("-o") ?? args.Require("--output");
