@@ -61,11 +61,22 @@ public static class SampleMetadata
         <?xpacket end="w"?>
         """);
 
-    /// <summary>An ICC v2 display profile: a valid 128-byte header ("acsp", size, color space), an empty tag table, then filler.</summary>
+    /// <summary>
+    /// An ICC v2 display profile: a valid 128-byte header ("acsp", size, color space), a tag table with the D50
+    /// white point, then filler up to <paramref name="size"/> (at least 164) so large profiles can be had.
+    /// </summary>
     public static byte[] Icc(string colorSpace, int size)
     {
         var profile = new byte[size];
-        for (int i = 132; i < size; i++) profile[i] = (byte)(i * 7 + i / 251);
+        for (int i = 164; i < size; i++) profile[i] = (byte)(i * 7 + i / 251);
+        BinaryPrimitives.WriteUInt32BigEndian(profile.AsSpan(128), 1);
+        "wtpt"u8.CopyTo(profile.AsSpan(132));
+        BinaryPrimitives.WriteUInt32BigEndian(profile.AsSpan(136), 144);
+        BinaryPrimitives.WriteUInt32BigEndian(profile.AsSpan(140), 20);
+        "XYZ "u8.CopyTo(profile.AsSpan(144));
+        BinaryPrimitives.WriteInt32BigEndian(profile.AsSpan(152), 0xF6D6); // 0.9642 in s15Fixed16
+        BinaryPrimitives.WriteInt32BigEndian(profile.AsSpan(156), 0x10000);
+        BinaryPrimitives.WriteInt32BigEndian(profile.AsSpan(160), 0xD32D); // 0.8249
         BinaryPrimitives.WriteUInt32BigEndian(profile, (uint)size);
         "lcms"u8.CopyTo(profile.AsSpan(4));
         BinaryPrimitives.WriteUInt32BigEndian(profile.AsSpan(8), 0x02100000);
@@ -73,7 +84,6 @@ public static class SampleMetadata
         Encoding.ASCII.GetBytes(colorSpace).CopyTo(profile.AsSpan(16));
         "XYZ "u8.CopyTo(profile.AsSpan(20));
         "acsp"u8.CopyTo(profile.AsSpan(36));
-        BinaryPrimitives.WriteUInt32BigEndian(profile.AsSpan(128), 0);
         return profile;
     }
 
