@@ -127,6 +127,22 @@ public class MetadataRoundTripTests
     }
 
     [Fact]
+    public void Png_xmp_in_a_compressed_itxt_chunk_is_read_inflated()
+    {
+        var png = ImageFile.Encode(TestImages.Smooth(8, 8, PixelLayout.Rgb), ImageFormat.Png);
+        var xmp = SampleMetadata.Xmp(1, 8, 8);
+        using var deflated = new MemoryStream();
+        using (var z = new System.IO.Compression.ZLibStream(deflated, System.IO.Compression.CompressionLevel.Optimal))
+            z.Write(xmp);
+        // keyword NUL, compression flag 1, method 0, empty language tag NUL, empty translated keyword NUL, text
+        byte[] data = [.. "XML:com.adobe.xmp"u8, 0, 1, 0, 0, 0, .. deflated.ToArray()];
+        int idat = TestImages.FindChunk(png, "IDAT");
+        byte[] withXmp = [.. png[..idat], .. TestImages.PngChunk("iTXt", data), .. png[idat..]];
+        Assert.Equal(-1, SampleMetadata.Find(withXmp, SampleMetadata.Title)); // only compressed in the file
+        Assert.Equal(xmp, ImageFile.ReadMetadata(withXmp)!.Xmp);
+    }
+
+    [Fact]
     public void An_icc_profile_for_other_channels_is_not_written()
     {
         var gray = TestImages.Smooth(8, 8, PixelLayout.Gray);
