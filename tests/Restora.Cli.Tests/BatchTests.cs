@@ -43,6 +43,7 @@ public class BatchTests
 
         var outputs = Outputs(dir["out"]);
         Assert.Equal(count, outputs.Length);
+        Assert.Equal(outputs, Directory.GetFiles(dir["out"]).Order(StringComparer.Ordinal)); // the killed run's temp file went with the rerun
         foreach (var output in outputs)
         {
             var image = ImageFile.Load(output); // decodes completely: nothing truncated
@@ -100,7 +101,7 @@ public class BatchTests
         Assert.Equal(80, ImageFile.Load(Path.Combine(dir["out"], "b.png")).Width);
     }
 
-    /// <summary>Finished outputs only: a killed run may leave its hidden temp file behind, never a partial image.</summary>
+    /// <summary>Finished outputs only: a killed run may leave its hidden temp file behind (until the next write of that output), never a partial image.</summary>
     static string[] Outputs(string folder) =>
         Directory.GetFiles(folder).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal).ToArray();
 }

@@ -47,7 +47,8 @@ internal static class ImageFileIO
     /// </summary>
     public static void WriteAtomically(string path, byte[] bytes, bool overwrite)
     {
-        string temp = Path.Combine(FolderOf(path), $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        RemoveStaleTemps(path);
+        string temp = Path.Combine(FolderOf(path), $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, System.IO.FileAccess.Write, FileShare.None))
@@ -72,6 +73,45 @@ internal static class ImageFileIO
         finally
         {
             TryDelete(temp);
+        }
+    }
+
+    /// <summary>
+    /// Deletes the temp files a killed writer of <paramref name="path"/> left behind, so a rerun after a crash
+    /// leaves a clean folder. The writer's process id is in the name, and only temps of processes that are gone
+    /// are touched: one still running may be about to rename its file.
+    /// </summary>
+    internal static void RemoveStaleTemps(string path)
+    {
+        string folder = FolderOf(path), prefix = $".{Path.GetFileName(path)}.";
+        try
+        {
+            foreach (var temp in Directory.EnumerateFiles(folder, prefix + "*.tmp"))
+            {
+                var parts = Path.GetFileName(temp)[prefix.Length..].Split('.');
+                if (parts.Length == 3 && int.TryParse(parts[0], out int pid) && !IsRunning(pid)) TryDelete(temp);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Tidying up is best effort; the write itself reports any real problem with the folder.
+        }
+    }
+
+    static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

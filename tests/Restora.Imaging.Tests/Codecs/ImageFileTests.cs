@@ -58,6 +58,24 @@ public class ImageFileTests
     }
 
     [Fact]
+    public void Save_RemovesTempFilesOfKilledWritersOnly()
+    {
+        using var folder = new TempFolder();
+        // Process ids stop well below int.MaxValue on Linux, so that writer is certainly gone.
+        string dead = folder.File($".a.png.{int.MaxValue}.{Guid.NewGuid():N}.tmp");
+        string alive = folder.File($".a.png.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string otherOutput = folder.File($".b.png.{int.MaxValue}.{Guid.NewGuid():N}.tmp");
+        foreach (var temp in new[] { dead, alive, otherOutput }) File.WriteAllBytes(temp, [1, 2, 3]);
+
+        ImageFile.Save(TestImages.RandomCodes(4, 4, PixelLayout.Rgb, 8), folder.File("a.png"));
+
+        Assert.False(File.Exists(dead));
+        Assert.True(File.Exists(alive));       // a running writer may be about to rename it
+        Assert.True(File.Exists(otherOutput)); // b.png's writer cleans up after itself
+        Assert.Equal(4, ImageFile.Load(folder.File("a.png")).Width);
+    }
+
+    [Fact]
     public void SaveThenLoad_RoundTripsThroughTheFormatOfTheExtension()
     {
         using var folder = new TempFolder();
