@@ -92,15 +92,14 @@ public static class Batch
     }
 
     /// <summary>
-    /// Why an existing output is not a finished result, or null when it decodes completely. Decoding the whole
-    /// file, not just its header, is what catches a truncated one; no pixel limit applies, since the file is the
-    /// output of a run that already held it in memory.
+    /// Why an existing output is not a finished result, or null when it is whole (header and container end
+    /// intact). Not a full decode: an upscaled output can be hundreds of megapixels, and a rerun checks them all.
     /// </summary>
     static string? Damage(string output)
     {
         try
         {
-            ImageFile.Load(output, new DecodeOptions { MaxPixels = long.MaxValue, ApplyOrientation = false });
+            ImageFile.CheckComplete(output);
             return null;
         }
         catch (ImageFileException e)

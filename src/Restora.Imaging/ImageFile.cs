@@ -52,6 +52,53 @@ public static class ImageFile
     }
 
     /// <summary>
+    /// Throws an <see cref="ImageFormatException"/> unless the bytes are a whole image file: a header that parses
+    /// and the container's end where it should be (PNG's IEND chunk, JPEG's EOI marker, the length RIFF declares
+    /// for WebP). Cheap next to decoding, and it catches the usual damage, a file cut short; bytes altered in the
+    /// middle are only found by decoding.
+    /// </summary>
+    public static void CheckComplete(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty) throw new ImageFormatException("empty file");
+        switch (Sniff(bytes))
+        {
+            case ImageFormat.Png:
+                PngCodec.ReadSize(bytes);
+                if (!bytes.EndsWith(PngEnd)) throw new ImageFormatException("truncated PNG: it does not end with an IEND chunk");
+                break;
+            case ImageFormat.Jpeg:
+                JpegCodec.ReadSize(bytes);
+                // Some writers pad after EOI with zeros; anything else at the end means the file was cut.
+                if (!bytes.TrimEnd((byte)0).EndsWith((ReadOnlySpan<byte>)[0xFF, 0xD9]))
+                    throw new ImageFormatException("truncated JPEG: it does not end with an EOI marker");
+                break;
+            case ImageFormat.WebP:
+                WebPCodec.ReadSize(bytes);
+                if (bytes.Length < 8L + System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]))
+                    throw new ImageFormatException("truncated WebP: shorter than its RIFF header says");
+                break;
+            default:
+                throw new ImageFormatException("not an image (no PNG, JPEG or WebP signature)");
+        }
+    }
+
+    public static void CheckComplete(string path)
+    {
+        byte[] bytes = ImageFileIO.ReadAll(path);
+        try
+        {
+            CheckComplete(bytes);
+        }
+        catch (ImageFormatException e)
+        {
+            throw new ImageFileException(path, e.Message, e);
+        }
+    }
+
+    /// <summary>A zero-length IEND chunk with its CRC: the last 12 bytes of every whole PNG.</summary>
+    private static ReadOnlySpan<byte> PngEnd => [0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82];
+
+    /// <summary>
     /// The EXIF, XMP and ICC blocks of encoded bytes exactly as stored (orientation not applied, tag untouched);
     /// null when there are none. Decodes the pixels too, so damaged files fail as they would on load.
     /// </summary>

@@ -44,6 +44,19 @@ internal static unsafe class JpegCodec
         }
     }
 
+    /// <summary>Width and height from the frame header, without decoding the scans.</summary>
+    public static (int Width, int Height) ReadSize(ReadOnlySpan<byte> jpeg)
+    {
+        using var tj = TurboJpegHandle.CreateDecompressor();
+        fixed (byte* data = jpeg)
+        {
+            int width, height, subsampling, colorspace;
+            if (tjDecompressHeader3(tj, data, new CULong((nuint)jpeg.Length), &width, &height, &subsampling, &colorspace) != 0)
+                throw Failure(tj);
+            return (width, height);
+        }
+    }
+
     public static byte[] Encode(Image image, EncodeOptions options, ImageMetadata? metadata)
     {
         if (options.Quality is < 1 or > 100)

@@ -47,6 +47,19 @@ internal static unsafe class PngCodec
         }
     }
 
+    /// <summary>Width and height from the IHDR chunk, without decoding anything else.</summary>
+    public static (int Width, int Height) ReadSize(ReadOnlySpan<byte> png)
+    {
+        using var ctx = SpngContextHandle.Create(encoder: false);
+        fixed (byte* data = png)
+        {
+            Check(spng_set_png_buffer(ctx, data, (nuint)png.Length));
+            Ihdr ihdr;
+            Check(spng_get_ihdr(ctx, &ihdr));
+            return ((int)ihdr.Width, (int)ihdr.Height);
+        }
+    }
+
     public static byte[] Encode(Image image, int bitDepth, ImageMetadata? metadata)
     {
         var ihdr = new Ihdr

@@ -43,6 +43,15 @@ internal static unsafe class WebPCodec
         }
     }
 
+    /// <summary>Width and height from the bitstream headers, without decoding the image.</summary>
+    public static (int Width, int Height) ReadSize(ReadOnlySpan<byte> webp)
+    {
+        DecoderConfig config;
+        fixed (byte* data = webp)
+            Check(WebPGetFeaturesInternal(data, (nuint)webp.Length, &config, DecoderAbi));
+        return (config.Width, config.Height);
+    }
+
     public static byte[] Encode(Image image, EncodeOptions options, ImageMetadata? metadata)
     {
         if (options.Quality is < 0 or > 100)

@@ -57,6 +57,36 @@ public class ImageFileTests
         TestImages.AssertSameCodes(image, ImageFile.Load(path));
     }
 
+    [Theory]
+    [InlineData(ImageFormat.Png, "PNG")]
+    [InlineData(ImageFormat.Jpeg, "JPEG")]
+    [InlineData(ImageFormat.WebP, "WebP")]
+    public void CheckComplete_PassesWholeFilesAndRefusesCutOnes(ImageFormat format, string name)
+    {
+        var image = TestImages.RandomCodes(40, 30, PixelLayout.Rgb, 8);
+        image.Metadata = new ImageMetadata { Xmp = "<x:xmpmeta/>"u8.ToArray() }; // WebP then has a VP8X header too
+        var bytes = ImageFile.Encode(image, format);
+        ImageFile.CheckComplete(bytes);
+        foreach (int length in new[] { bytes.Length - 1, bytes.Length / 2, 20 })
+        {
+            var e = Assert.Throws<ImageFormatException>(() => ImageFile.CheckComplete(bytes.AsSpan(0, length)));
+            Assert.Contains(name, e.Message);
+        }
+        Assert.Throws<ImageFormatException>(() => ImageFile.CheckComplete("GIF89a, not one of ours"u8));
+    }
+
+    [Fact]
+    public void CheckComplete_AcceptsZeroPaddingAfterJpegEnd_AndNamesThePathOfAFile()
+    {
+        var jpeg = ImageFile.Encode(TestImages.RandomCodes(8, 8, PixelLayout.Rgb, 8), ImageFormat.Jpeg);
+        ImageFile.CheckComplete([.. jpeg, 0, 0, 0]);
+
+        using var folder = new TempFolder();
+        File.WriteAllBytes(folder.File("cut.jpg"), jpeg[..^2]);
+        var e = Assert.Throws<ImageFileException>(() => ImageFile.CheckComplete(folder.File("cut.jpg")));
+        Assert.StartsWith(folder.File("cut.jpg") + ": truncated JPEG", e.Message);
+    }
+
     [Fact]
     public void Save_RemovesTempFilesOfKilledWritersOnly()
     {
