@@ -1,3 +1,5 @@
+using Restora.Core;
+
 namespace Restora.Imaging;
 
 /// <summary>
@@ -28,17 +30,16 @@ public static class Orientation
         int outW = swap ? h : w, outH = swap ? w : h;
         long stepX = (long)ay * w + ax, stepY = (long)by * w + bx, start = (long)cy * w + cx;
         var result = new Image(outW, outH, image.Layout, image.BitDepth) { Metadata = image.Metadata };
-        for (int c = 0; c < image.Channels; c++)
+        int planeSize = image.PixelCount;
+        // Rows in parallel: a rotation reads a column per output row, so one thread leaves memory bandwidth idle.
+        Compute.For(outH * image.Channels, job =>
         {
-            ReadOnlySpan<float> source = image.Plane(c);
-            var target = result.Plane(c);
-            for (int y = 0; y < outH; y++)
-            {
-                long index = start + stepY * y;
-                var row = target.Slice(y * outW, outW);
-                for (int x = 0; x < outW; x++, index += stepX) row[x] = source[(int)index];
-            }
-        }
+            int c = job / outH, y = job % outH;
+            var source = image.Data.AsSpan(c * planeSize, planeSize);
+            var row = result.Data.AsSpan(c * planeSize + y * outW, outW);
+            long index = start + stepY * y;
+            for (int x = 0; x < outW; x++, index += stepX) row[x] = source[(int)index];
+        });
         return result;
     }
 }
