@@ -65,6 +65,21 @@ public static class Exif
         return copy;
     }
 
+    /// <summary>Whether IFD0 links to a next directory (IFD1, where the embedded thumbnail lives).</summary>
+    public static bool HasThumbnail(byte[] exif) => new Tiff(exif).NextOfFirst() is > 0;
+
+    /// <summary>
+    /// A copy whose IFD0 no longer links to IFD1, so readers no longer find the embedded thumbnail: once the
+    /// pixels are turned upright it would be the only sideways picture left, shown by file browsers that trust
+    /// the (now 1) orientation. Its bytes stay in the block, unreferenced, so no offset moves.
+    /// </summary>
+    public static byte[] WithoutThumbnail(byte[] exif)
+    {
+        var copy = (byte[])exif.Clone();
+        new Tiff(copy).TryClearNextOfFirst();
+        return copy;
+    }
+
     /// <summary>
     /// A copy with PixelXDimension/PixelYDimension set where the block has them. A SHORT field too narrow for
     /// the new size is left as it was: widening it would move every offset after it.
@@ -120,6 +135,23 @@ public static class Exif
                 if (U16((int)entry) == tag) return (int)entry;
             }
             return -1;
+        }
+
+        /// <summary>Offset of IFD0's next-directory field, or -1 when IFD0 does not fit.</summary>
+        int NextFieldOfFirst()
+        {
+            if (!valid) return -1;
+            long ifd = U32(4);
+            if (ifd < 8 || ifd + 2 > data.Length) return -1;
+            long next = ifd + 2 + 12L * U16((int)ifd);
+            return next + 4 <= data.Length ? (int)next : -1;
+        }
+
+        public uint? NextOfFirst() => NextFieldOfFirst() is int at and >= 0 ? U32(at) : null;
+
+        public void TryClearNextOfFirst()
+        {
+            if (NextFieldOfFirst() is int at and >= 0) data.Slice(at, 4).Clear();
         }
 
         public uint? ReadNumber(int entry)

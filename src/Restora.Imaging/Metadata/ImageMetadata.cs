@@ -37,10 +37,10 @@ public sealed record ImageMetadata
         Xmp = Xmp is null ? null : XmpPacket.WithPixelDimensions(Xmp, width, height),
     };
 
-    /// <summary>The blocks after the pixels were turned upright: orientation tags read 1.</summary>
+    /// <summary>The blocks after the pixels were turned upright: orientation tags read 1, the sideways EXIF thumbnail unlinked.</summary>
     public ImageMetadata AfterApplying(int orientation) => this with
     {
-        Exif = Exif is null ? null : Restora.Imaging.Exif.WithOrientation(Exif, 1),
+        Exif = Exif is null ? null : Restora.Imaging.Exif.WithoutThumbnail(Restora.Imaging.Exif.WithOrientation(Exif, 1)),
         Xmp = Xmp is null ? null : XmpPacket.WithOrientation(Xmp, 1),
         AppliedOrientation = orientation,
     };

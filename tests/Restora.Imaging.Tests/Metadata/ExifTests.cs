@@ -34,6 +34,24 @@ public class ExifTests
         Assert.Equal(8, Exif.ReadOrientation(exif)); // the input is not modified
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Unlinking_the_thumbnail_clears_only_the_next_directory_offset(bool bigEndian)
+    {
+        var exif = SampleMetadata.Exif(6, 64, 48, bigEndian, thumbnail: true);
+        Assert.True(Exif.HasThumbnail(exif));
+        var unlinked = Exif.WithoutThumbnail(exif);
+        Assert.False(Exif.HasThumbnail(unlinked));
+        // IFD0 sits at 8 with four entries, so its next-directory offset is the 4 bytes at 8 + 2 + 4 * 12.
+        const int nextField = 58;
+        Assert.NotEqual(0, exif.AsSpan(nextField, 4).ToArray().Max());
+        var expected = (byte[])exif.Clone();
+        expected.AsSpan(nextField, 4).Clear();
+        Assert.Equal(expected, unlinked);
+        Assert.False(Exif.HasThumbnail(SampleMetadata.Exif(6, 64, 48, bigEndian)));
+    }
+
     [Fact]
     public void A_short_dimension_too_narrow_for_the_new_size_is_left_alone()
     {

@@ -45,6 +45,19 @@ public class OrientationTests
         Assert.Equal(6, raw.Metadata!.Orientation);
     }
 
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(6, false)]
+    [InlineData(3, false)]
+    public void The_exif_thumbnail_is_unlinked_only_when_the_pixels_were_turned(int orientation, bool kept)
+    {
+        var stored = TestImage(16, 8);
+        stored.Metadata = new ImageMetadata { Exif = SampleMetadata.Exif(orientation, 16, 8, thumbnail: true) };
+        var loaded = ImageFile.Decode(ImageFile.Encode(stored, ImageFormat.Jpeg));
+        Assert.Equal(kept, Exif.HasThumbnail(loaded.Metadata!.Exif!));
+        Assert.Equal(1, loaded.Metadata.Orientation);
+    }
+
     [Fact]
     public void A_jpeg_round_trip_in_degrade_does_not_turn_an_image_whose_tag_was_not_applied()
     {

@@ -25,7 +25,8 @@ public static class SampleMetadata
     };
 
     /// <summary>IFD0 → Exif IFD and GPS IFD, with out-of-line values after the directories, as cameras write it.</summary>
-    public static byte[] Exif(int orientation, int width, int height, bool bigEndian = false, bool longDimensions = true)
+    public static byte[] Exif(int orientation, int width, int height, bool bigEndian = false, bool longDimensions = true,
+        bool thumbnail = false)
     {
         var writer = new TiffWriter(bigEndian);
         var ifd0 = new List<Entry>
@@ -46,7 +47,14 @@ public static class SampleMetadata
             Entry.Ascii(GpsLatitudeRefTag, "N", writer),
             new(GpsLatitudeTag, 5, 3, [.. writer.U32(48), .. writer.U32(1), .. writer.U32(51), .. writer.U32(1), .. writer.U32(2941), .. writer.U32(100)]),
         };
-        return writer.Write([ifd0, exif, gps], pointers: [(0, 2, 1), (0, 3, 2)]);
+        if (!thumbnail) return writer.Write([ifd0, exif, gps], pointers: [(0, 2, 1), (0, 3, 2)]);
+        // IFD1 describes a (here tiny, fake) JPEG thumbnail stored as an out-of-line UNDEFINED value.
+        var ifd1 = new List<Entry>
+        {
+            new(0x0103, 3, 1, writer.U16(6)),
+            new(0x9999, 7, 16, [0xFF, 0xD8, .. Enumerable.Range(0, 12).Select(i => (byte)i), 0xFF, 0xD9]),
+        };
+        return writer.Write([ifd0, exif, gps, ifd1], pointers: [(0, 2, 1), (0, 3, 2)], nextOfFirst: 3);
     }
 
     public static byte[] Xmp(int orientation, int width, int height) => Encoding.UTF8.GetBytes($"""
@@ -121,7 +129,8 @@ public static class SampleMetadata
         }
 
         /// <param name="pointers">(directory, entry index, target directory): entries whose value is another directory's offset.</param>
-        public byte[] Write(List<Entry>[] directories, (int Directory, int Entry, int Target)[] pointers)
+        /// <param name="nextOfFirst">The directory IFD0 links to as its next one (IFD1), if any.</param>
+        public byte[] Write(List<Entry>[] directories, (int Directory, int Entry, int Target)[] pointers, int? nextOfFirst = null)
         {
             var offsets = new int[directories.Length];
             int at = 8;
@@ -134,8 +143,9 @@ public static class SampleMetadata
             output.AddRange(U32(8));
             var data = new List<byte>();
             int dataStart = at;
-            foreach (var directory in directories)
+            for (int d = 0; d < directories.Length; d++)
             {
+                var directory = directories[d];
                 output.AddRange(U16((ushort)directory.Count));
                 foreach (var entry in directory)
                 {
@@ -150,7 +160,7 @@ public static class SampleMetadata
                         if (data.Count % 2 == 1) data.Add(0); // TIFF values start on word boundaries
                     }
                 }
-                output.AddRange(U32(0)); // no next IFD
+                output.AddRange(U32(d == 0 && nextOfFirst is int next ? (uint)offsets[next] : 0));
             }
             output.AddRange(data);
             return [.. output];
