@@ -4,7 +4,7 @@ using Restora.Imaging.Tests.Metadata;
 namespace Restora.Cli.Tests;
 
 /// <summary>
-/// EXIF (orientation, camera, date, GPS), XMP and ICC through commands that write images, on real files built
+/// EXIF (orientation, camera, date, GPS), XMP, ICC and IPTC through commands that write images, on real files built
 /// with the codecs: checked with our parser and in the raw bytes of the output.
 /// </summary>
 public class MetadataTests
@@ -40,6 +40,7 @@ public class MetadataTests
         Assert.Equal(SampleMetadata.Exif(1, width, height, bigEndian), metadata.Exif);
         Assert.Equal(SampleMetadata.Xmp(1, width, height), metadata.Xmp);
         Assert.Equal(SampleMetadata.Icc("RGB ", 3000), metadata.Icc);
+        Assert.Equal(from == "jpg" && to == "jpg" ? SampleMetadata.Iptc() : null, metadata.Iptc); // only JPEG holds IPTC
         Assert.Equal("N", Exif.ReadAscii(metadata.Exif!, ExifDirectory.Gps, SampleMetadata.GpsLatitudeRefTag));
 
         foreach (var text in new[] { SampleMetadata.Make, SampleMetadata.DateTaken, SampleMetadata.Title, SampleMetadata.Keyword })
@@ -63,7 +64,7 @@ public class MetadataTests
 
         var bytes = File.ReadAllBytes(dir[$"out.{to}"]);
         Assert.Null(ImageFile.ReadMetadata(bytes));
-        foreach (var text in new[] { SampleMetadata.Make, SampleMetadata.Title, "Exif\0\0", "eXIf", "EXIF", "ICC_PROFILE", "iCCP", "ICCP", "XMP", "xmp" })
+        foreach (var text in new[] { SampleMetadata.Make, SampleMetadata.Title, "Exif\0\0", "eXIf", "EXIF", "ICC_PROFILE", "iCCP", "ICCP", "XMP", "xmp", "Photoshop", "8BIM", SampleMetadata.IptcKeyword })
             Assert.True(SampleMetadata.Find(bytes, text) < 0, $"'{text}' is still in the output's bytes");
         var image = ImageFile.Decode(bytes);
         Assert.Equal((width, height), (image.Width, image.Height));

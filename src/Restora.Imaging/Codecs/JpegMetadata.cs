@@ -3,16 +3,19 @@ using System.Buffers.Binary;
 namespace Restora.Imaging.Codecs;
 
 /// <summary>
-/// EXIF, XMP and ICC in JPEG marker segments, which TurboJPEG neither reports nor writes: APP1 "Exif\0\0",
-/// APP1 "http://ns.adobe.com/xap/1.0/\0" and APP2 "ICC_PROFILE\0" (a profile split over numbered segments).
+/// EXIF, XMP, ICC and IPTC in JPEG marker segments, which TurboJPEG neither reports nor writes: APP1 "Exif\0\0",
+/// APP1 "http://ns.adobe.com/xap/1.0/\0", APP2 "ICC_PROFILE\0" (a profile split over numbered segments) and the
+/// IPTC resource of APP13 "Photoshop 3.0\0".
 /// </summary>
 internal static class JpegMetadata
 {
-    const byte App1 = 0xE1, App2 = 0xE2, App0 = 0xE0;
+    const byte App1 = 0xE1, App2 = 0xE2, App0 = 0xE0, App13 = 0xED;
+    const ushort IptcResource = 0x0404;
     static readonly byte[] ExifId = "Exif\0\0"u8.ToArray();
     static readonly byte[] XmpId = "http://ns.adobe.com/xap/1.0/\0"u8.ToArray();
     static readonly byte[] IccId = "ICC_PROFILE\0"u8.ToArray();
     static readonly byte[] JfifId = "JFIF\0"u8.ToArray();
+    static readonly byte[] PhotoshopId = "Photoshop 3.0\0"u8.ToArray();
 
     /// <summary>A segment's payload is at most 65533 bytes (its length field counts itself).</summary>
     const int MaxPayload = 65533;
@@ -25,6 +28,7 @@ internal static class JpegMetadata
         byte[]? exif = null, xmp = null;
         var icc = new SortedDictionary<int, byte[]>();
         int iccCount = 0;
+        var photoshop = new List<byte>();
         foreach (var (marker, start, length) in Segments(jpeg))
         {
             var payload = jpeg.Slice(start, length);
@@ -38,13 +42,37 @@ internal static class JpegMetadata
                 if (sequence >= 1 && sequence <= count) icc.TryAdd(sequence, payload[(IccId.Length + 2)..].ToArray());
                 iccCount = count;
             }
+            else if (marker == App13 && payload.StartsWith(PhotoshopId))
+                photoshop.AddRange(payload[PhotoshopId.Length..]); // a block too big for one segment continues in the next
         }
         // A profile with a missing piece would be a different, broken profile: keep it only when whole.
         byte[]? profile = iccCount > 0 && icc.Count == iccCount && icc.Keys.Last() == iccCount
             ? icc.Values.SelectMany(b => b).ToArray()
             : null;
-        var metadata = new ImageMetadata { Exif = exif, Xmp = xmp, Icc = profile };
+        var metadata = new ImageMetadata { Exif = exif, Xmp = xmp, Icc = profile, Iptc = IptcOf(photoshop.ToArray()) };
         return metadata.IsEmpty ? null : metadata;
+    }
+
+    /// <summary>
+    /// The IPTC resource of a Photoshop image resource block ("8BIM", id, padded Pascal name, size, padded data).
+    /// The other resources (Photoshop's own thumbnail, print settings, a digest of the IPTC as it was) describe the
+    /// original file and are not carried.
+    /// </summary>
+    static byte[]? IptcOf(ReadOnlySpan<byte> block)
+    {
+        int at = 0;
+        while (at + 12 <= block.Length && block[at..].StartsWith("8BIM"u8))
+        {
+            ushort id = BinaryPrimitives.ReadUInt16BigEndian(block[(at + 4)..]);
+            int nameLength = block[at + 6];
+            int sizeAt = at + 6 + ((1 + nameLength + 1) & ~1);
+            if (sizeAt + 4 > block.Length) break;
+            long size = BinaryPrimitives.ReadUInt32BigEndian(block[sizeAt..]);
+            if (sizeAt + 4 + size > block.Length) break;
+            if (id == IptcResource) return block.Slice(sizeAt + 4, (int)size).ToArray();
+            at = sizeAt + 4 + (int)((size + 1) & ~1L);
+        }
+        return null;
     }
 
     /// <summary>
@@ -73,6 +101,16 @@ internal static class JpegMetadata
                     var piece = icc.AsSpan(i * IccChunk, Math.Min(IccChunk, icc.Length - i * IccChunk)).ToArray();
                     WriteSegment(segments, App2, [IccId, [(byte)(i + 1), (byte)count], piece]);
                 }
+        }
+
+        if (metadata.Iptc is { } iptc)
+        {
+            // One resource, no name (an empty Pascal string padded to two bytes), data padded to even length.
+            byte[] header = [.. "8BIM"u8, IptcResource >> 8, IptcResource & 0xFF, 0, 0,
+                (byte)(iptc.Length >> 24), (byte)(iptc.Length >> 16), (byte)(iptc.Length >> 8), (byte)iptc.Length];
+            byte[] pad = (iptc.Length & 1) == 0 ? [] : [0];
+            if (PhotoshopId.Length + header.Length + iptc.Length + pad.Length <= MaxPayload)
+                WriteSegment(segments, App13, [PhotoshopId, header, iptc, pad]);
         }
 
         var result = new byte[jpeg.Length + segments.Length];

@@ -35,7 +35,7 @@ internal static class WebPMetadata
     /// <summary>Rebuilds the encoder's output as VP8X, ICCP, its image chunks, EXIF, XMP.</summary>
     public static byte[] Embed(byte[] webp, ImageMetadata? metadata, int width, int height)
     {
-        if (metadata is null || metadata.IsEmpty) return webp;
+        if (metadata is null || (metadata.Exif ?? metadata.Xmp ?? metadata.Icc) is null) return webp; // nothing WebP holds
         var chunks = Chunks(webp);
         if (chunks.Count == 0) throw new ImageFormatException("WebP encoder output has no chunks");
 

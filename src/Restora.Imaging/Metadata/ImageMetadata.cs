@@ -2,7 +2,7 @@ namespace Restora.Imaging;
 
 /// <summary>
 /// What a photographer would miss if it were lost on the way through: the EXIF block (camera, date taken, GPS…),
-/// the XMP packet (titles, keywords, ratings) and the ICC color profile. Blocks are kept as the bytes the file
+/// the XMP packet (titles, keywords, ratings), IPTC records and the ICC color profile. Blocks are kept as the bytes the file
 /// held; the only edits ever made are the ones <see cref="Exif"/> and <see cref="XmpPacket"/> understand exactly.
 /// Immutable, so one instance can be shared by an image and every image derived from it.
 /// </summary>
@@ -18,6 +18,12 @@ public sealed record ImageMetadata
     public byte[]? Icc { get; init; }
 
     /// <summary>
+    /// IPTC-IIM records (captions, keywords, credit) from a JPEG's Photoshop APP13 block. Only JPEG has a place for
+    /// them, so other outputs rely on the XMP, where current tools mirror the same fields.
+    /// </summary>
+    public byte[]? Iptc { get; init; }
+
+    /// <summary>
     /// The EXIF orientation (2..8) that loading applied to the pixels, or 1 when none was; the tag itself then
     /// already reads 1, so the blocks describe the pixels as they are.
     /// </summary>
@@ -25,7 +31,7 @@ public sealed record ImageMetadata
 
     public string? XmpText => Xmp is null ? null : System.Text.Encoding.UTF8.GetString(Xmp);
 
-    public bool IsEmpty => Exif is null && Xmp is null && Icc is null;
+    public bool IsEmpty => Exif is null && Xmp is null && Icc is null && Iptc is null;
 
     /// <summary>The EXIF orientation tag (1..8), or null when there is no readable one.</summary>
     public int? Orientation => Exif is null ? null : Restora.Imaging.Exif.ReadOrientation(Exif);

@@ -22,7 +22,26 @@ public static class SampleMetadata
         Exif = Exif(orientation, width, height, bigEndian),
         Xmp = Xmp(orientation, width, height),
         Icc = Icc("RGB ", iccSize),
+        Iptc = Iptc(),
     };
+
+    public const string IptcKeyword = "lighthouse";
+
+    /// <summary>IPTC-IIM records: record version, object name (title) and two keywords.</summary>
+    public static byte[] Iptc()
+    {
+        var records = new List<byte>();
+        void Add(byte record, byte dataset, byte[] data)
+        {
+            records.AddRange([0x1C, record, dataset, (byte)(data.Length >> 8), (byte)data.Length]);
+            records.AddRange(data);
+        }
+        Add(2, 0, [0, 4]);
+        Add(2, 5, Encoding.ASCII.GetBytes("Harbour, IPTC title"));
+        Add(2, 25, Encoding.ASCII.GetBytes("boats"));
+        Add(2, 25, Encoding.ASCII.GetBytes(IptcKeyword));
+        return [.. records];
+    }
 
     /// <summary>IFD0 → Exif IFD and GPS IFD, with out-of-line values after the directories, as cameras write it.</summary>
     public static byte[] Exif(int orientation, int width, int height, bool bigEndian = false, bool longDimensions = true,
