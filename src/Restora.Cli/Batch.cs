@@ -9,7 +9,7 @@ public sealed record JobOutcome(ImageJob Job, string Status, string? Error = nul
 /// <summary>
 /// Runs one image transform over a file or a folder: plans input → output pairs, refuses to overwrite,
 /// keeps going past a bad file in a folder, and reports what happened to every file. Every result is saved with
-/// its input's metadata (EXIF, XMP, ICC), so a command gets that by going through <see cref="Run"/>.
+/// its input's metadata (EXIF, XMP, ICC, IPTC), so a command gets that by going through <see cref="Run"/>.
 /// </summary>
 public static class Batch
 {

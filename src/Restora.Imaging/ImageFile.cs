@@ -5,7 +5,7 @@ namespace Restora.Imaging;
 /// <summary>
 /// Reading and writing image files. The format of bytes being decoded is sniffed from their magic numbers, never
 /// taken from a file name; the format to write follows the extension. Every file failure surfaces as an
-/// <see cref="ImageFileException"/> whose message names the path. Decoding reads the EXIF/XMP/ICC blocks into
+/// <see cref="ImageFileException"/> whose message names the path. Decoding reads the EXIF/XMP/ICC/IPTC blocks into
 /// <see cref="Image.Metadata"/> and turns the pixels upright; encoding writes <see cref="Image.Metadata"/> back.
 /// </summary>
 public static class ImageFile
@@ -68,7 +68,8 @@ public static class ImageFile
                 break;
             case ImageFormat.Jpeg:
                 JpegCodec.ReadSize(bytes);
-                // Some writers pad after EOI with zeros; anything else at the end means the file was cut.
+                // Some writers pad after EOI with zeros. Anything else is taken for a cut file: redoing a whole one
+                // costs time, keeping a cut one costs the picture.
                 if (!bytes.TrimEnd((byte)0).EndsWith((ReadOnlySpan<byte>)[0xFF, 0xD9]))
                     throw new ImageFormatException("truncated JPEG: it does not end with an EOI marker");
                 break;
@@ -99,7 +100,7 @@ public static class ImageFile
     private static ReadOnlySpan<byte> PngEnd => [0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82];
 
     /// <summary>
-    /// The EXIF, XMP and ICC blocks of encoded bytes exactly as stored (orientation not applied, tag untouched);
+    /// The EXIF, XMP, ICC and IPTC blocks of encoded bytes exactly as stored (orientation not applied, tag untouched);
     /// null when there are none. Decodes the pixels too, so damaged files fail as they would on load.
     /// </summary>
     public static ImageMetadata? ReadMetadata(ReadOnlySpan<byte> bytes) =>
