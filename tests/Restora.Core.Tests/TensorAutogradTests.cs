@@ -109,16 +109,29 @@ public class TensorAutogradTests
     [Fact]
     public void ThreadCountDoesNotChangeResults()
     {
-        var x = GradCheck.Rand(3, 4, 8, 64, 64);
-        int saved = Compute.Threads;
-        try
+        // Big enough that every op splits its work across threads.
+        (float[] y, float[] gx, float[] gw) Run(int threads)
         {
-            Compute.Threads = 1;
-            var one = F.Gelu(F.Add(x, F.Reshape(GradCheck.Rand(4, 8), 1, 8, 1, 1))).ToArray();
-            Compute.Threads = 4;
-            var four = F.Gelu(F.Add(x, F.Reshape(GradCheck.Rand(4, 8), 1, 8, 1, 1))).ToArray();
-            Assert.Equal(one, four);
+            int saved = Compute.Threads;
+            Compute.Threads = threads;
+            try
+            {
+                var x = GradCheck.Rand(3, 2, 16, 48, 48);
+                var w = GradCheck.Rand(4, 64);
+                x.RequiresGrad = w.RequiresGrad = true;
+                var a = F.Gelu(F.Add(x, F.Reshape(GradCheck.Rand(5, 16), 1, 16, 1, 1)));
+                var b = F.UpsampleBilinear(F.PixelShuffle(a, 2), 2);
+                var c = F.BatchNorm2d(F.UpsampleNearest(F.PixelUnshuffle(b, 4), 2), null, null, w, null, training: true);
+                var d = F.Add(F.InstanceNorm2d(c), F.GlobalAvgPool2d(F.Sigmoid(c)));
+                F.Sum(F.Mul(F.Tanh(d), GradCheck.Rand(6, d.ShapeArray))).Backward();
+                return (d.ToArray(), x.Grad!.ToArray(), w.Grad!.ToArray());
+            }
+            finally { Compute.Threads = saved; }
         }
-        finally { Compute.Threads = saved; }
+        var one = Run(1);
+        var four = Run(4);
+        Assert.Equal(one.y, four.y);
+        Assert.Equal(one.gx, four.gx);
+        Assert.Equal(one.gw, four.gw);
     }
 }

@@ -29,6 +29,20 @@ internal static class Elementwise
         });
     }
 
+    /// <summary>
+    /// Runs body(p) for each of <paramref name="count"/> independent planes of <paramref name="planeSize"/> elements,
+    /// on <see cref="Compute"/>'s threads once there is enough work. Each plane's result must depend on that plane only.
+    /// </summary>
+    public static void Planes(int count, int planeSize, Action<int> body)
+    {
+        if ((long)count * planeSize <= 2 * Grain || Compute.Threads == 1)
+        {
+            for (int p = 0; p < count; p++) body(p);
+            return;
+        }
+        Compute.For(count, body);
+    }
+
     /// <summary>dst = x &gt; 0 ? x : x * slope.</summary>
     public static void LeakyRelu(ReadOnlySpan<float> x, float slope, Span<float> dst)
     {

@@ -19,12 +19,12 @@ public static partial class F
             throw new ArgumentException($"pixel_shuffle: input {x.ShapeString} channels must be a multiple of {upscale}²");
         int n = x.Dim(0), c = x.Dim(1) / (upscale * upscale), h = x.Dim(2), w = x.Dim(3);
         var y = Tensor.Empty(n, c, h * upscale, w * upscale);
-        Shuffle(x.ReadOnlySpan, y.Span, n, c, h, w, upscale, order, toSpace: true);
+        Shuffle(x.Data, y.Data, n, c, h, w, upscale, order, toSpace: true);
         if (!Autograd.Needs(x)) return y;
         return Autograd.Record(y, "pixel_shuffle", [x], g =>
         {
             var gx = Tensor.Empty(x.ShapeArray);
-            Shuffle(g.ReadOnlySpan, gx.Span, n, c, h, w, upscale, order, toSpace: false);
+            Shuffle(g.Data, gx.Data, n, c, h, w, upscale, order, toSpace: false);
             Autograd.Accumulate(x, gx);
         });
     }
@@ -36,43 +36,44 @@ public static partial class F
             throw new ArgumentException($"pixel_unshuffle: input {x.ShapeString} height and width must be multiples of {downscale}");
         int n = x.Dim(0), c = x.Dim(1), h = x.Dim(2) / downscale, w = x.Dim(3) / downscale;
         var y = Tensor.Empty(n, c * downscale * downscale, h, w);
-        Shuffle(y.Span, x.ReadOnlySpan, n, c, h, w, downscale, order);
+        Shuffle(x.Data, y.Data, n, c, h, w, downscale, order, toSpace: false);
         if (!Autograd.Needs(x)) return y;
         return Autograd.Record(y, "pixel_unshuffle", [x], g =>
         {
             var gx = Tensor.Empty(x.ShapeArray);
-            Shuffle(g.ReadOnlySpan, gx.Span, n, c, h, w, downscale, order, toSpace: true);
+            Shuffle(g.Data, gx.Data, n, c, h, w, downscale, order, toSpace: true);
             Autograd.Accumulate(x, gx);
         });
     }
 
-    /// <summary>Moves between depth [N, C·r², H, W] and space [N, C, H·r, W·r]; a permutation, so one loop serves both ways.</summary>
-    static void Shuffle(ReadOnlySpan<float> src, Span<float> dst, int n, int c, int h, int w, int r, PixelShuffleOrder order, bool toSpace)
+    /// <summary>
+    /// Moves between depth [N, C·r², H, W] and space [N, C, H·r, W·r]; a permutation, so one loop serves both ways.
+    /// Each (sample, output channel) pair touches its own r² depth planes and one space plane, so pairs run in parallel.
+    /// </summary>
+    static void Shuffle(float[] src, float[] dst, int n, int c, int h, int w, int r, PixelShuffleOrder order, bool toSpace)
     {
         int depthC = c * r * r, sh = h * r, sw = w * r;
-        for (int b = 0; b < n; b++)
-        for (int ch = 0; ch < c; ch++)
-        for (int i = 0; i < r; i++)
-        for (int j = 0; j < r; j++)
+        Kernels.Elementwise.Planes(n * c, sh * sw, pair =>
         {
-            int dc = order == PixelShuffleOrder.PyTorch ? ch * r * r + i * r + j : (i * r + j) * c + ch;
-            int depthBase = (b * depthC + dc) * h * w;
-            int spaceBase = (b * c + ch) * sh * sw;
-            for (int y = 0; y < h; y++)
+            int b = pair / c, ch = pair % c;
+            for (int i = 0; i < r; i++)
+            for (int j = 0; j < r; j++)
             {
-                int drow = depthBase + y * w;
-                int srow = spaceBase + (y * r + i) * sw + j;
-                if (toSpace)
-                    for (int x = 0; x < w; x++) dst[srow + x * r] = src[drow + x];
-                else
-                    for (int x = 0; x < w; x++) dst[drow + x] = src[srow + x * r];
+                int dc = order == PixelShuffleOrder.PyTorch ? ch * r * r + i * r + j : (i * r + j) * c + ch;
+                int depthBase = (b * depthC + dc) * h * w;
+                int spaceBase = (b * c + ch) * sh * sw;
+                for (int y = 0; y < h; y++)
+                {
+                    int drow = depthBase + y * w;
+                    int srow = spaceBase + (y * r + i) * sw + j;
+                    if (toSpace)
+                        for (int x = 0; x < w; x++) dst[srow + x * r] = src[drow + x];
+                    else
+                        for (int x = 0; x < w; x++) dst[drow + x] = src[srow + x * r];
+                }
             }
-        }
+        });
     }
-
-    // The unshuffle forward reads space and writes depth: the same permutation with the roles swapped.
-    static void Shuffle(Span<float> depth, ReadOnlySpan<float> space, int n, int c, int h, int w, int r, PixelShuffleOrder order) =>
-        Shuffle(space, depth, n, c, h, w, r, order, toSpace: false);
 
     /// <summary>
     /// Nearest-neighbour resize to [outH, outW], PyTorch's 'nearest' (source index floor(dst · in/out)).
@@ -84,28 +85,30 @@ public static partial class F
         var iy = NearestIndex(h, outH);
         var ix = NearestIndex(w, outW);
         var y = Tensor.Empty(n, c, outH, outW);
-        var xs = x.ReadOnlySpan;
-        var ys = y.Span;
-        for (int p = 0; p < n * c; p++)
+        float[] xs = x.Data, ys = y.Data;
+        Kernels.Elementwise.Planes(n * c, outH * outW, p =>
+        {
             for (int oy = 0; oy < outH; oy++)
             {
-                var srow = xs.Slice((p * h + iy[oy]) * w, w);
-                var drow = ys.Slice((p * outH + oy) * outW, outW);
+                var srow = xs.AsSpan((p * h + iy[oy]) * w, w);
+                var drow = ys.AsSpan((p * outH + oy) * outW, outW);
                 for (int ox = 0; ox < outW; ox++) drow[ox] = srow[ix[ox]];
             }
+        });
         if (!Autograd.Needs(x)) return y;
         return Autograd.Record(y, "upsample_nearest", [x], g =>
         {
             var gx = Tensor.Zeros(x.ShapeArray);
-            var gs = g.ReadOnlySpan;
-            var gxs = gx.Span;
-            for (int p = 0; p < n * c; p++)
+            float[] gs = g.Data, gxs = gx.Data;
+            Kernels.Elementwise.Planes(n * c, outH * outW, p =>
+            {
                 for (int oy = 0; oy < outH; oy++)
                 {
-                    var grow = gs.Slice((p * outH + oy) * outW, outW);
-                    var xrow = gxs.Slice((p * h + iy[oy]) * w, w);
+                    var grow = gs.AsSpan((p * outH + oy) * outW, outW);
+                    var xrow = gxs.AsSpan((p * h + iy[oy]) * w, w);
                     for (int ox = 0; ox < outW; ox++) xrow[ix[ox]] += grow[ox];
                 }
+            });
             Autograd.Accumulate(x, gx);
         });
     }
@@ -120,17 +123,16 @@ public static partial class F
         var (y0, y1, fy) = LinearTaps(h, outH, alignCorners);
         var (x0, x1, fx) = LinearTaps(w, outW, alignCorners);
         var y = Tensor.Empty(n, c, outH, outW);
-        var xs = x.ReadOnlySpan;
-        var ys = y.Span;
-        for (int p = 0; p < n * c; p++)
+        float[] xs = x.Data, ys = y.Data;
+        Kernels.Elementwise.Planes(n * c, outH * outW, p =>
         {
-            var plane = xs.Slice(p * h * w, h * w);
+            var plane = xs.AsSpan(p * h * w, h * w);
             for (int oy = 0; oy < outH; oy++)
             {
                 var r0 = plane.Slice(y0[oy] * w, w);
                 var r1 = plane.Slice(y1[oy] * w, w);
                 float ly = fy[oy];
-                var drow = ys.Slice((p * outH + oy) * outW, outW);
+                var drow = ys.AsSpan((p * outH + oy) * outW, outW);
                 for (int ox = 0; ox < outW; ox++)
                 {
                     float lx = fx[ox];
@@ -139,22 +141,21 @@ public static partial class F
                     drow[ox] = (1 - ly) * top + ly * bottom;
                 }
             }
-        }
+        });
         if (!Autograd.Needs(x)) return y;
         return Autograd.Record(y, "upsample_bilinear", [x], g =>
         {
             var gx = Tensor.Zeros(x.ShapeArray);
-            var gs = g.ReadOnlySpan;
-            var gxs = gx.Span;
-            for (int p = 0; p < n * c; p++)
+            float[] gs = g.Data, gxs = gx.Data;
+            Kernels.Elementwise.Planes(n * c, outH * outW, p =>
             {
-                var plane = gxs.Slice(p * h * w, h * w);
+                var plane = gxs.AsSpan(p * h * w, h * w);
                 for (int oy = 0; oy < outH; oy++)
                 {
                     var r0 = plane.Slice(y0[oy] * w, w);
                     var r1 = plane.Slice(y1[oy] * w, w);
                     float ly = fy[oy];
-                    var grow = gs.Slice((p * outH + oy) * outW, outW);
+                    var grow = gs.AsSpan((p * outH + oy) * outW, outW);
                     for (int ox = 0; ox < outW; ox++)
                     {
                         float lx = fx[ox], v = grow[ox];
@@ -164,7 +165,7 @@ public static partial class F
                         r1[x1[ox]] += ly * lx * v;
                     }
                 }
-            }
+            });
             Autograd.Accumulate(x, gx);
         });
     }
@@ -288,13 +289,13 @@ public static partial class F
         if (x.Rank != 4) throw new ArgumentException($"global_avg_pool2d: input {x.ShapeString} must be NCHW");
         int planes = x.Dim(0) * x.Dim(1), plane = x.Dim(2) * x.Dim(3);
         var y = Tensor.Empty(x.Dim(0), x.Dim(1), 1, 1);
-        var xs = x.ReadOnlySpan;
-        for (int p = 0; p < planes; p++)
+        float[] xs = x.Data, ys = y.Data;
+        Kernels.Elementwise.Planes(planes, plane, p =>
         {
             double s = 0;
-            foreach (var v in xs.Slice(p * plane, plane)) s += v;
-            y.Span[p] = (float)(s / plane);
-        }
+            foreach (var v in xs.AsSpan(p * plane, plane)) s += v;
+            ys[p] = (float)(s / plane);
+        });
         if (!Autograd.Needs(x)) return y;
         return Autograd.Record(y, "global_avg_pool2d", [x], g =>
         {
