@@ -127,9 +127,9 @@ public abstract class Module
 
     public Module Eval() => Train(false);
 
-    /// <summary>Drops the gradients of every parameter (the next backward allocates fresh ones).</summary>
+    /// <summary>Zeroes every parameter's gradient in place, so the next backward reuses the buffers.</summary>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters()) p.Grad = null;
+        foreach (var p in Parameters()) p.Grad?.Span.Clear();
     }
 }
