@@ -2,7 +2,10 @@ using Restora.Core.Kernels;
 
 namespace Restora.Core.Tests;
 
-/// <summary>The Vector512 bodies against plain scalar formulas, at lengths that exercise the scalar tail too.</summary>
+/// <summary>
+/// The vector kernels against plain scalar formulas. Lengths are chosen so that the Vector512 body, the Vector256
+/// loop (8..15 left over) and the scalar tail all run.
+/// </summary>
 public class ElementwiseKernelTests
 {
     static float[] Values(int n, int seed)
@@ -14,7 +17,7 @@ public class ElementwiseKernelTests
         return v;
     }
 
-    public static TheoryData<int> Lengths => [0, 1, 15, 16, 17, 31, 32, 33, 47, 100];
+    public static TheoryData<int> Lengths => [0, 1, 7, 8, 15, 16, 17, 24, 31, 32, 33, 47, 100];
 
     [Theory]
     [MemberData(nameof(Lengths))]

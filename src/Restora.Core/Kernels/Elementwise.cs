@@ -4,8 +4,8 @@ using System.Runtime.Intrinsics;
 namespace Restora.Core.Kernels;
 
 /// <summary>
-/// Span kernels for the elementwise ops that <see cref="System.Numerics.Tensors.TensorPrimitives"/> lacks,
-/// with a Vector512 body and a scalar tail. Each writes <c>dst</c> only, so callers may split a buffer
+/// Span kernels for the elementwise ops that <see cref="System.Numerics.Tensors.TensorPrimitives"/> lacks:
+/// a Vector512 body, then a Vector256 loop (the body on machines without AVX-512), then a scalar tail. Each writes <c>dst</c> only, so callers may split a buffer
 /// into chunks and run them on different threads.
 /// </summary>
 internal static class Elementwise
@@ -56,6 +56,16 @@ internal static class Elementwise
                 Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, v * s).CopyTo(dst.Slice(i));
             }
         }
+        // Without AVX-512 this is the main loop; with it, it takes a tail of 8 or more.
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var s = Vector256.Create(slope);
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var v = Vector256.Create(x.Slice(i, Vector256<float>.Count));
+                Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, v * s).CopyTo(dst.Slice(i));
+            }
+        }
         for (; i < x.Length; i++) dst[i] = x[i] > 0 ? x[i] : x[i] * slope;
     }
 
@@ -73,6 +83,16 @@ internal static class Elementwise
                 Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), gv, gv * s).CopyTo(dst.Slice(i));
             }
         }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var s = Vector256.Create(slope);
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var v = Vector256.Create(x.Slice(i, Vector256<float>.Count));
+                var gv = Vector256.Create(g.Slice(i, Vector256<float>.Count));
+                Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), gv, gv * s).CopyTo(dst.Slice(i));
+            }
+        }
         for (; i < x.Length; i++) dst[i] = x[i] > 0 ? g[i] : g[i] * slope;
     }
 
@@ -87,6 +107,13 @@ internal static class Elementwise
                 var gv = Vector512.Create(g.Slice(i, Vector512<float>.Count));
                 (gv * v * (Vector512<float>.One - v)).CopyTo(dst.Slice(i));
             }
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= y.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var v = Vector256.Create(y.Slice(i, Vector256<float>.Count));
+                var gv = Vector256.Create(g.Slice(i, Vector256<float>.Count));
+                (gv * v * (Vector256<float>.One - v)).CopyTo(dst.Slice(i));
+            }
         for (; i < y.Length; i++) dst[i] = g[i] * y[i] * (1 - y[i]);
     }
 
@@ -100,6 +127,13 @@ internal static class Elementwise
                 var v = Vector512.Create(y.Slice(i, Vector512<float>.Count));
                 var gv = Vector512.Create(g.Slice(i, Vector512<float>.Count));
                 (gv * (Vector512<float>.One - v * v)).CopyTo(dst.Slice(i));
+            }
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= y.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var v = Vector256.Create(y.Slice(i, Vector256<float>.Count));
+                var gv = Vector256.Create(g.Slice(i, Vector256<float>.Count));
+                (gv * (Vector256<float>.One - v * v)).CopyTo(dst.Slice(i));
             }
         for (; i < y.Length; i++) dst[i] = g[i] * (1 - y[i] * y[i]);
     }
