@@ -203,3 +203,42 @@ public class OptimTests
         Assert.True(last < 0.2f * first, $"loss {first} → {last}");
     }
 }
+
+/// <summary>30 steps of each optimizer on the loss Σ tanh(p·c)·d, against PyTorch's trajectories (Reference/optim.safetensors).</summary>
+public class OptimizerTrajectoryTests
+{
+    static readonly Dictionary<string, Func<Tensor, Optimizer>> Make = new()
+    {
+        ["sgd_momentum_wd"] = p => new SGD([p], lr: 0.1, momentum: 0.9, weightDecay: 0.01),
+        ["sgd_nesterov_dampening0"] = p => new SGD([p], lr: 0.05, momentum: 0.8, nesterov: true),
+        ["sgd_dampening"] = p => new SGD([p], lr: 0.05, momentum: 0.8, dampening: 0.3),
+        ["adam"] = p => new Adam([p], lr: 0.05),
+        ["adam_l2"] = p => new Adam([p], lr: 0.05, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.1),
+        ["adamw"] = p => new AdamW([p], lr: 0.05, weightDecay: 0.1),
+    };
+
+    public static TheoryData<string> Names => [.. Make.Keys];
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void FollowsPyTorch(string name)
+    {
+        var refs = Serialization.SafeTensors.Load(ReferenceData.PathOf("optim.safetensors")).Tensors;
+        var p = Tensor.PersistentFrom(refs["p0"].ReadOnlySpan, 12);
+        p.RequiresGrad = true;
+        var opt = Make[name](p);
+        var expected = refs[name];
+        for (int step = 0; step < expected.Dim(0); step++)
+        {
+            using (new TensorScope())
+            {
+                opt.ZeroGrad();
+                F.Sum(F.Mul(F.Tanh(F.Mul(p, refs["c"])), refs["d"])).Backward();
+                opt.Step();
+            }
+            for (int i = 0; i < 12; i++)
+                Assert.True(Math.Abs(expected[step, i] - p.Span[i]) <= 1e-5 + 1e-5 * Math.Abs(expected[step, i]),
+                    $"{name} step {step} element {i}: PyTorch {expected[step, i]:G9}, Restora {p.Span[i]:G9}");
+        }
+    }
+}

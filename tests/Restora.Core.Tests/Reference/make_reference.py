@@ -8,6 +8,7 @@ Outputs, next to this script:
   tiny_init.safetensors   initial weights of the tiny net (a plain PyTorch state dict)
   tiny_curve.safetensors  its full-batch training data, the loss before every Adam step, the final weights
   ops.safetensors         inputs, outputs and input gradients of single ops (forward semantics checks)
+  optim.safetensors       parameter trajectories of SGD, Adam and AdamW variants on a fixed smooth loss
 """
 import os
 import sys
@@ -120,6 +121,37 @@ def op_cases():
     st.save(os.path.join(HERE, "ops.safetensors"), out)
 
 
+OPTIMIZERS = {
+    "sgd_momentum_wd": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=0.01),
+    "sgd_nesterov_dampening0": lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.8, nesterov=True),
+    "sgd_dampening": lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.8, dampening=0.3),
+    "adam": lambda p: torch.optim.Adam(p, lr=0.05),
+    "adam_l2": lambda p: torch.optim.Adam(p, lr=0.05, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
+    "adamw": lambda p: torch.optim.AdamW(p, lr=0.05, weight_decay=0.1),
+}
+
+
+def optimizer_trajectories(steps=30):
+    """Loss sum(tanh(p * c) * d): smooth, non-quadratic, gradients of mixed sign and size."""
+    g = torch.Generator().manual_seed(3)
+    p0 = torch.rand(12, generator=g) * 4 - 2
+    c = torch.rand(12, generator=g) * 2 + 0.5
+    d = torch.rand(12, generator=g) * 2 - 1
+    out = {"p0": p0, "c": c, "d": d}
+    for name, make in OPTIMIZERS.items():
+        p = p0.clone().requires_grad_(True)
+        opt = make([p])
+        traj = []
+        for _ in range(steps):
+            opt.zero_grad()
+            (torch.tanh(p * c) * d).sum().backward()
+            opt.step()
+            traj.append(p.detach().clone())
+        out[name] = torch.stack(traj)
+    st.save(os.path.join(HERE, "optim.safetensors"), out)
+
+
 if __name__ == "__main__":
     training_curve()
     op_cases()
+    optimizer_trajectories()
