@@ -1,0 +1,178 @@
+using System.Runtime.CompilerServices;
+
+namespace Restora.Core.Kernels;
+
+/// <summary>
+/// One band of rows of a "gather" convolution, the shape that forward and input-gradient both reduce to:
+/// dst[o][y][x] = bias[o] + Σ_k weights[o][k] · tile[cols[k] + y·TileRowStride + x].
+/// Each column k is one (source channel, tap) pair whose offset already folds in padding, stride phase and
+/// dilation, so the inner loop is the same for every conv geometry.
+/// </summary>
+internal unsafe struct GatherBand
+{
+    public float* Tile;
+    public int TileRowStride;
+    public int* Cols;
+    public int ColCount;
+    /// <summary>Packed [block][k][<see cref="ConvMicroKernels.Channels"/>]: the four output channels of a block side by side.</summary>
+    public float* Weights;
+    /// <summary>Packed [block][4]; zeros when the conv has no bias.</summary>
+    public float* Bias;
+    /// <summary>Row 0 of output channel 0 of block 0.</summary>
+    public float* Dst;
+    public int DstChannelStride, DstRowStride;
+    /// <summary>Real output channels; the last block's lanes beyond this are computed and dropped.</summary>
+    public int DstChannels;
+    public int Rows, Width;
+}
+
+internal static unsafe class ConvMicroKernels
+{
+    /// <summary>Output channels per register block. Four keeps 16 accumulators + 4 inputs + 1 broadcast in 32 registers.</summary>
+    public const int Channels = 4;
+    /// <summary>Weight-gradient columns per register block: 4 × 6 = 24 accumulators, 10 loads per 24 FMAs.</summary>
+    public const int WeightCols = 6;
+
+    /// <summary>
+    /// Computes rows of blocks [blockBegin, blockEnd). Pixels go in runs of four vectors (the fast case) and then
+    /// single vectors for the ragged end. Partial vectors and the missing channels of a last, short block are
+    /// computed into a spill buffer and only the real part copied out, so no store crosses a row or a plane.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Gather<TOps, TVec>(in GatherBand b, int blockBegin, int blockEnd)
+        where TOps : struct, ISimd<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Width;
+        int blockWeights = b.ColCount * Channels;
+        float* spill = stackalloc float[Channels * 4 * 64];
+        float** dst = stackalloc float*[Channels];
+        for (int y = 0; y < b.Rows; y++)
+        {
+            float* src = b.Tile + (long)y * b.TileRowStride;
+            for (int block = blockBegin; block < blockEnd; block++)
+            {
+                float* weights = b.Weights + (long)block * blockWeights;
+                float* bias = b.Bias + block * Channels;
+                int firstChannel = block * Channels;
+                int realChannels = Math.Min(Channels, b.DstChannels - firstChannel);
+                for (int m = 0; m < realChannels; m++)
+                    dst[m] = b.Dst + (long)(firstChannel + m) * b.DstChannelStride + (long)y * b.DstRowStride;
+                int x = 0;
+                for (; x + 4 * w <= b.Width; x += 4 * w)
+                {
+                    if (realChannels == Channels)
+                        Compute4<TOps, TVec>(src + x, b.Cols, b.ColCount, weights, bias, dst[0] + x, dst[1] + x, dst[2] + x, dst[3] + x);
+                    else
+                    {
+                        Compute4<TOps, TVec>(src + x, b.Cols, b.ColCount, weights, bias, spill, spill + 4 * w, spill + 8 * w, spill + 12 * w);
+                        for (int m = 0; m < realChannels; m++)
+                            new ReadOnlySpan<float>(spill + m * 4 * w, 4 * w).CopyTo(new Span<float>(dst[m] + x, 4 * w));
+                    }
+                }
+                for (; x < b.Width; x += w)
+                {
+                    int valid = Math.Min(w, b.Width - x);
+                    if (realChannels == Channels && valid == w)
+                        Compute1<TOps, TVec>(src + x, b.Cols, b.ColCount, weights, bias, dst[0] + x, dst[1] + x, dst[2] + x, dst[3] + x);
+                    else
+                    {
+                        Compute1<TOps, TVec>(src + x, b.Cols, b.ColCount, weights, bias, spill, spill + w, spill + 2 * w, spill + 3 * w);
+                        for (int m = 0; m < realChannels; m++)
+                            new ReadOnlySpan<float>(spill + m * w, valid).CopyTo(new Span<float>(dst[m] + x, valid));
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Compute4<TOps, TVec>(float* src, int* cols, int count, float* weights, float* bias,
+        float* d0, float* d1, float* d2, float* d3)
+        where TOps : struct, ISimd<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Width;
+        TVec a00 = TOps.Broadcast(bias), a01 = a00, a02 = a00, a03 = a00;
+        TVec a10 = TOps.Broadcast(bias + 1), a11 = a10, a12 = a10, a13 = a10;
+        TVec a20 = TOps.Broadcast(bias + 2), a21 = a20, a22 = a20, a23 = a20;
+        TVec a30 = TOps.Broadcast(bias + 3), a31 = a30, a32 = a30, a33 = a30;
+        for (int k = 0; k < count; k++, weights += Channels)
+        {
+            float* p = src + cols[k];
+            TVec x0 = TOps.Load(p), x1 = TOps.Load(p + w), x2 = TOps.Load(p + 2 * w), x3 = TOps.Load(p + 3 * w);
+            TVec c = TOps.Broadcast(weights);
+            a00 = TOps.MulAdd(x0, c, a00); a01 = TOps.MulAdd(x1, c, a01); a02 = TOps.MulAdd(x2, c, a02); a03 = TOps.MulAdd(x3, c, a03);
+            c = TOps.Broadcast(weights + 1);
+            a10 = TOps.MulAdd(x0, c, a10); a11 = TOps.MulAdd(x1, c, a11); a12 = TOps.MulAdd(x2, c, a12); a13 = TOps.MulAdd(x3, c, a13);
+            c = TOps.Broadcast(weights + 2);
+            a20 = TOps.MulAdd(x0, c, a20); a21 = TOps.MulAdd(x1, c, a21); a22 = TOps.MulAdd(x2, c, a22); a23 = TOps.MulAdd(x3, c, a23);
+            c = TOps.Broadcast(weights + 3);
+            a30 = TOps.MulAdd(x0, c, a30); a31 = TOps.MulAdd(x1, c, a31); a32 = TOps.MulAdd(x2, c, a32); a33 = TOps.MulAdd(x3, c, a33);
+        }
+        TOps.Store(d0, a00); TOps.Store(d0 + w, a01); TOps.Store(d0 + 2 * w, a02); TOps.Store(d0 + 3 * w, a03);
+        TOps.Store(d1, a10); TOps.Store(d1 + w, a11); TOps.Store(d1 + 2 * w, a12); TOps.Store(d1 + 3 * w, a13);
+        TOps.Store(d2, a20); TOps.Store(d2 + w, a21); TOps.Store(d2 + 2 * w, a22); TOps.Store(d2 + 3 * w, a23);
+        TOps.Store(d3, a30); TOps.Store(d3 + w, a31); TOps.Store(d3 + 2 * w, a32); TOps.Store(d3 + 3 * w, a33);
+    }
+
+    /// <summary>4 channels × 1 vector, for the ragged end of a row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Compute1<TOps, TVec>(float* src, int* cols, int count, float* weights, float* bias,
+        float* d0, float* d1, float* d2, float* d3)
+        where TOps : struct, ISimd<TVec> where TVec : unmanaged
+    {
+        TVec a0 = TOps.Broadcast(bias), a1 = TOps.Broadcast(bias + 1), a2 = TOps.Broadcast(bias + 2), a3 = TOps.Broadcast(bias + 3);
+        for (int k = 0; k < count; k++, weights += Channels)
+        {
+            TVec x0 = TOps.Load(src + cols[k]);
+            a0 = TOps.MulAdd(x0, TOps.Broadcast(weights), a0);
+            a1 = TOps.MulAdd(x0, TOps.Broadcast(weights + 1), a1);
+            a2 = TOps.MulAdd(x0, TOps.Broadcast(weights + 2), a2);
+            a3 = TOps.MulAdd(x0, TOps.Broadcast(weights + 3), a3);
+        }
+        TOps.Store(d0, a0); TOps.Store(d1, a1); TOps.Store(d2, a2); TOps.Store(d3, a3);
+    }
+
+    /// <summary>
+    /// Weight-gradient block: acc[m·6 + j] += Σ over the band's pixels of grad_m[y][x] · tile[cols[j] + y·rs + x],
+    /// lane-wise. Lanes are summed only once, after the whole image, so the per-band cost is the 24 loads and
+    /// stores of the accumulators. Width is a whole number of vectors; the caller zeroes gradient lanes past the row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void WeightBlock<TOps, TVec>(float* g0, float* g1, float* g2, float* g3, int gradRowStride,
+        float* tile, int tileRowStride, int* cols, int rows, int width, TVec* acc)
+        where TOps : struct, ISimd<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Width;
+        TVec a00 = acc[0], a01 = acc[1], a02 = acc[2], a03 = acc[3], a04 = acc[4], a05 = acc[5];
+        TVec a10 = acc[6], a11 = acc[7], a12 = acc[8], a13 = acc[9], a14 = acc[10], a15 = acc[11];
+        TVec a20 = acc[12], a21 = acc[13], a22 = acc[14], a23 = acc[15], a24 = acc[16], a25 = acc[17];
+        TVec a30 = acc[18], a31 = acc[19], a32 = acc[20], a33 = acc[21], a34 = acc[22], a35 = acc[23];
+        int c0 = cols[0], c1 = cols[1], c2 = cols[2], c3 = cols[3], c4 = cols[4], c5 = cols[5];
+        for (int y = 0; y < rows; y++)
+        {
+            float* t = tile + (long)y * tileRowStride;
+            long gy = (long)y * gradRowStride;
+            for (int x = 0; x < width; x += w)
+            {
+                TVec s0 = TOps.Load(t + x + c0), s1 = TOps.Load(t + x + c1), s2 = TOps.Load(t + x + c2);
+                TVec s3 = TOps.Load(t + x + c3), s4 = TOps.Load(t + x + c4), s5 = TOps.Load(t + x + c5);
+                TVec g = TOps.Load(g0 + gy + x);
+                a00 = TOps.MulAdd(g, s0, a00); a01 = TOps.MulAdd(g, s1, a01); a02 = TOps.MulAdd(g, s2, a02);
+                a03 = TOps.MulAdd(g, s3, a03); a04 = TOps.MulAdd(g, s4, a04); a05 = TOps.MulAdd(g, s5, a05);
+                g = TOps.Load(g1 + gy + x);
+                a10 = TOps.MulAdd(g, s0, a10); a11 = TOps.MulAdd(g, s1, a11); a12 = TOps.MulAdd(g, s2, a12);
+                a13 = TOps.MulAdd(g, s3, a13); a14 = TOps.MulAdd(g, s4, a14); a15 = TOps.MulAdd(g, s5, a15);
+                g = TOps.Load(g2 + gy + x);
+                a20 = TOps.MulAdd(g, s0, a20); a21 = TOps.MulAdd(g, s1, a21); a22 = TOps.MulAdd(g, s2, a22);
+                a23 = TOps.MulAdd(g, s3, a23); a24 = TOps.MulAdd(g, s4, a24); a25 = TOps.MulAdd(g, s5, a25);
+                g = TOps.Load(g3 + gy + x);
+                a30 = TOps.MulAdd(g, s0, a30); a31 = TOps.MulAdd(g, s1, a31); a32 = TOps.MulAdd(g, s2, a32);
+                a33 = TOps.MulAdd(g, s3, a33); a34 = TOps.MulAdd(g, s4, a34); a35 = TOps.MulAdd(g, s5, a35);
+            }
+        }
+        acc[0] = a00; acc[1] = a01; acc[2] = a02; acc[3] = a03; acc[4] = a04; acc[5] = a05;
+        acc[6] = a10; acc[7] = a11; acc[8] = a12; acc[9] = a13; acc[10] = a14; acc[11] = a15;
+        acc[12] = a20; acc[13] = a21; acc[14] = a22; acc[15] = a23; acc[16] = a24; acc[17] = a25;
+        acc[18] = a30; acc[19] = a31; acc[20] = a32; acc[21] = a33; acc[22] = a34; acc[23] = a35;
+    }
+}
