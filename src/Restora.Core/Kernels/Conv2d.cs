@@ -189,7 +189,7 @@ public static unsafe class Conv2d
         float[] packedBias = ArrayPool<float>.Shared.Rent(groups * blocks * ConvMicroKernels.Channels);
         try
         {
-            // [group][block][column][lane]: the four weights one pixel vector meets sit in one 16-byte run.
+            // [group][block][column][lane]: the weights one pixel vector meets sit side by side.
             for (int g = 0; g < groups; g++)
             for (int blk = 0; blk < blocks; blk++)
             for (int m = 0; m < ConvMicroKernels.Channels; m++)
@@ -395,7 +395,7 @@ public static unsafe class Conv2d
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
         int w = TOps.Width, taps = s.KernelH * s.KernelW, icg = s.InPerGroup, ocg = s.OutPerGroup, groups = s.Groups;
-        const int C = ConvMicroKernels.Channels, J = ConvMicroKernels.WeightCols, Acc = C * J;
+        const int C = ConvMicroKernels.WeightChannels, J = ConvMicroKernels.WeightCols, Acc = C * J;
         var tiling = new InputTiling(s, w, TileBytes);
         int cols = icg * taps, colGroups = CeilDiv(cols, J), blocks = CeilDiv(ocg, C);
         var colOffsets = new int[colGroups * J];

@@ -14,9 +14,9 @@ internal unsafe struct GatherBand
     public int TileRowStride;
     public int* Cols;
     public int ColCount;
-    /// <summary>Packed [block][k][<see cref="ConvMicroKernels.Channels"/>]: the four output channels of a block side by side.</summary>
+    /// <summary>Packed [block][k][<see cref="ConvMicroKernels.Channels"/>]: the output channels of a block side by side.</summary>
     public float* Weights;
-    /// <summary>Packed [block][4]; zeros when the conv has no bias.</summary>
+    /// <summary>Packed [block][<see cref="ConvMicroKernels.Channels"/>]; zeros when the conv has no bias.</summary>
     public float* Bias;
     /// <summary>Row 0 of output channel 0 of block 0.</summary>
     public float* Dst;
@@ -28,13 +28,20 @@ internal unsafe struct GatherBand
 
 internal static unsafe class ConvMicroKernels
 {
-    /// <summary>Output channels per register block. Four keeps 16 accumulators + 4 inputs + 1 broadcast in 32 registers.</summary>
-    public const int Channels = 4;
+    /// <summary>
+    /// Output channels per gather register block. Eight matches the channel counts networks use (16..256) and,
+    /// with <see cref="Run"/> = 3 vectors, gives 24 accumulators + 3 inputs + 1 broadcast of the 32 registers.
+    /// </summary>
+    public const int Channels = 8;
+    /// <summary>Vectors of pixels per gather register block.</summary>
+    public const int Run = 3;
+    /// <summary>Output channels per weight-gradient register block.</summary>
+    public const int WeightChannels = 4;
     /// <summary>Weight-gradient columns per register block: 4 × 6 = 24 accumulators, 10 loads per 24 FMAs.</summary>
     public const int WeightCols = 6;
 
     /// <summary>
-    /// Computes rows of blocks [blockBegin, blockEnd). Pixels go in runs of four vectors (the fast case) and then
+    /// Computes rows of blocks [blockBegin, blockEnd). Pixels go in runs of three vectors (the fast case) and then
     /// single vectors for the ragged end. Partial vectors and the missing channels of a last, short block are
     /// computed into a spill buffer and only the real part copied out, so no store crosses a row or a plane.
     /// </summary>
@@ -43,9 +50,11 @@ internal static unsafe class ConvMicroKernels
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
         int w = TOps.Width;
+        int run = Run * w;
         int blockWeights = b.ColCount * Channels;
-        float* spill = stackalloc float[Channels * 4 * 64];
+        float* spill = stackalloc float[Channels * Run * 64];
         float** dst = stackalloc float*[Channels];
+        float** to = stackalloc float*[Channels];
         for (int y = 0; y < b.Rows; y++)
         {
             float* src = b.Tile + (long)y * b.TileRowStride;
@@ -58,69 +67,81 @@ internal static unsafe class ConvMicroKernels
                 for (int m = 0; m < realChannels; m++)
                     dst[m] = b.Dst + (long)(firstChannel + m) * b.DstChannelStride + (long)y * b.DstRowStride;
                 int x = 0;
-                for (; x + 4 * w <= b.Width; x += 4 * w)
+                for (; x + run <= b.Width; x += run)
                 {
-                    if (realChannels == Channels)
-                        Compute4<TOps, TVec>(src + x, b.Cols, b.ColCount, weights, bias, dst[0] + x, dst[1] + x, dst[2] + x, dst[3] + x);
-                    else
-                    {
-                        Compute4<TOps, TVec>(src + x, b.Cols, b.ColCount, weights, bias, spill, spill + 4 * w, spill + 8 * w, spill + 12 * w);
+                    bool direct = realChannels == Channels;
+                    for (int m = 0; m < Channels; m++) to[m] = direct ? dst[m] + x : spill + m * run;
+                    ComputeRun<TOps, TVec>(src + x, b.Cols, b.ColCount, weights, bias, to);
+                    if (!direct)
                         for (int m = 0; m < realChannels; m++)
-                            new ReadOnlySpan<float>(spill + m * 4 * w, 4 * w).CopyTo(new Span<float>(dst[m] + x, 4 * w));
-                    }
+                            new ReadOnlySpan<float>(spill + m * run, run).CopyTo(new Span<float>(dst[m] + x, run));
                 }
                 for (; x < b.Width; x += w)
                 {
                     int valid = Math.Min(w, b.Width - x);
-                    if (realChannels == Channels && valid == w)
-                        Compute1<TOps, TVec>(src + x, b.Cols, b.ColCount, weights, bias, dst[0] + x, dst[1] + x, dst[2] + x, dst[3] + x);
-                    else
-                    {
-                        Compute1<TOps, TVec>(src + x, b.Cols, b.ColCount, weights, bias, spill, spill + w, spill + 2 * w, spill + 3 * w);
+                    bool direct = realChannels == Channels && valid == w;
+                    for (int m = 0; m < Channels; m++) to[m] = direct ? dst[m] + x : spill + m * w;
+                    ComputeOne<TOps, TVec>(src + x, b.Cols, b.ColCount, weights, bias, to);
+                    if (!direct)
                         for (int m = 0; m < realChannels; m++)
                             new ReadOnlySpan<float>(spill + m * w, valid).CopyTo(new Span<float>(dst[m] + x, valid));
-                    }
                 }
             }
         }
     }
 
+    /// <summary>8 channels × 3 vectors: 24 accumulators; per column 3 loads and 8 broadcasts feed 24 FMAs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Compute4<TOps, TVec>(float* src, int* cols, int count, float* weights, float* bias,
-        float* d0, float* d1, float* d2, float* d3)
+    static void ComputeRun<TOps, TVec>(float* src, int* cols, int count, float* weights, float* bias, float** to)
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
         int w = TOps.Width;
-        TVec a00 = TOps.Broadcast(bias), a01 = a00, a02 = a00, a03 = a00;
-        TVec a10 = TOps.Broadcast(bias + 1), a11 = a10, a12 = a10, a13 = a10;
-        TVec a20 = TOps.Broadcast(bias + 2), a21 = a20, a22 = a20, a23 = a20;
-        TVec a30 = TOps.Broadcast(bias + 3), a31 = a30, a32 = a30, a33 = a30;
+        TVec a00 = TOps.Broadcast(bias), a01 = a00, a02 = a00;
+        TVec a10 = TOps.Broadcast(bias + 1), a11 = a10, a12 = a10;
+        TVec a20 = TOps.Broadcast(bias + 2), a21 = a20, a22 = a20;
+        TVec a30 = TOps.Broadcast(bias + 3), a31 = a30, a32 = a30;
+        TVec a40 = TOps.Broadcast(bias + 4), a41 = a40, a42 = a40;
+        TVec a50 = TOps.Broadcast(bias + 5), a51 = a50, a52 = a50;
+        TVec a60 = TOps.Broadcast(bias + 6), a61 = a60, a62 = a60;
+        TVec a70 = TOps.Broadcast(bias + 7), a71 = a70, a72 = a70;
         for (int k = 0; k < count; k++, weights += Channels)
         {
             float* p = src + cols[k];
-            TVec x0 = TOps.Load(p), x1 = TOps.Load(p + w), x2 = TOps.Load(p + 2 * w), x3 = TOps.Load(p + 3 * w);
+            TVec x0 = TOps.Load(p), x1 = TOps.Load(p + w), x2 = TOps.Load(p + 2 * w);
             TVec c = TOps.Broadcast(weights);
-            a00 = TOps.MulAdd(x0, c, a00); a01 = TOps.MulAdd(x1, c, a01); a02 = TOps.MulAdd(x2, c, a02); a03 = TOps.MulAdd(x3, c, a03);
+            a00 = TOps.MulAdd(x0, c, a00); a01 = TOps.MulAdd(x1, c, a01); a02 = TOps.MulAdd(x2, c, a02);
             c = TOps.Broadcast(weights + 1);
-            a10 = TOps.MulAdd(x0, c, a10); a11 = TOps.MulAdd(x1, c, a11); a12 = TOps.MulAdd(x2, c, a12); a13 = TOps.MulAdd(x3, c, a13);
+            a10 = TOps.MulAdd(x0, c, a10); a11 = TOps.MulAdd(x1, c, a11); a12 = TOps.MulAdd(x2, c, a12);
             c = TOps.Broadcast(weights + 2);
-            a20 = TOps.MulAdd(x0, c, a20); a21 = TOps.MulAdd(x1, c, a21); a22 = TOps.MulAdd(x2, c, a22); a23 = TOps.MulAdd(x3, c, a23);
+            a20 = TOps.MulAdd(x0, c, a20); a21 = TOps.MulAdd(x1, c, a21); a22 = TOps.MulAdd(x2, c, a22);
             c = TOps.Broadcast(weights + 3);
-            a30 = TOps.MulAdd(x0, c, a30); a31 = TOps.MulAdd(x1, c, a31); a32 = TOps.MulAdd(x2, c, a32); a33 = TOps.MulAdd(x3, c, a33);
+            a30 = TOps.MulAdd(x0, c, a30); a31 = TOps.MulAdd(x1, c, a31); a32 = TOps.MulAdd(x2, c, a32);
+            c = TOps.Broadcast(weights + 4);
+            a40 = TOps.MulAdd(x0, c, a40); a41 = TOps.MulAdd(x1, c, a41); a42 = TOps.MulAdd(x2, c, a42);
+            c = TOps.Broadcast(weights + 5);
+            a50 = TOps.MulAdd(x0, c, a50); a51 = TOps.MulAdd(x1, c, a51); a52 = TOps.MulAdd(x2, c, a52);
+            c = TOps.Broadcast(weights + 6);
+            a60 = TOps.MulAdd(x0, c, a60); a61 = TOps.MulAdd(x1, c, a61); a62 = TOps.MulAdd(x2, c, a62);
+            c = TOps.Broadcast(weights + 7);
+            a70 = TOps.MulAdd(x0, c, a70); a71 = TOps.MulAdd(x1, c, a71); a72 = TOps.MulAdd(x2, c, a72);
         }
-        TOps.Store(d0, a00); TOps.Store(d0 + w, a01); TOps.Store(d0 + 2 * w, a02); TOps.Store(d0 + 3 * w, a03);
-        TOps.Store(d1, a10); TOps.Store(d1 + w, a11); TOps.Store(d1 + 2 * w, a12); TOps.Store(d1 + 3 * w, a13);
-        TOps.Store(d2, a20); TOps.Store(d2 + w, a21); TOps.Store(d2 + 2 * w, a22); TOps.Store(d2 + 3 * w, a23);
-        TOps.Store(d3, a30); TOps.Store(d3 + w, a31); TOps.Store(d3 + 2 * w, a32); TOps.Store(d3 + 3 * w, a33);
+        float* d = to[0]; TOps.Store(d, a00); TOps.Store(d + w, a01); TOps.Store(d + 2 * w, a02);
+        d = to[1]; TOps.Store(d, a10); TOps.Store(d + w, a11); TOps.Store(d + 2 * w, a12);
+        d = to[2]; TOps.Store(d, a20); TOps.Store(d + w, a21); TOps.Store(d + 2 * w, a22);
+        d = to[3]; TOps.Store(d, a30); TOps.Store(d + w, a31); TOps.Store(d + 2 * w, a32);
+        d = to[4]; TOps.Store(d, a40); TOps.Store(d + w, a41); TOps.Store(d + 2 * w, a42);
+        d = to[5]; TOps.Store(d, a50); TOps.Store(d + w, a51); TOps.Store(d + 2 * w, a52);
+        d = to[6]; TOps.Store(d, a60); TOps.Store(d + w, a61); TOps.Store(d + 2 * w, a62);
+        d = to[7]; TOps.Store(d, a70); TOps.Store(d + w, a71); TOps.Store(d + 2 * w, a72);
     }
 
-    /// <summary>4 channels × 1 vector, for the ragged end of a row.</summary>
+    /// <summary>8 channels × 1 vector, for the ragged end of a row; 8 independent chains still cover FMA latency.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Compute1<TOps, TVec>(float* src, int* cols, int count, float* weights, float* bias,
-        float* d0, float* d1, float* d2, float* d3)
+    static void ComputeOne<TOps, TVec>(float* src, int* cols, int count, float* weights, float* bias, float** to)
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
         TVec a0 = TOps.Broadcast(bias), a1 = TOps.Broadcast(bias + 1), a2 = TOps.Broadcast(bias + 2), a3 = TOps.Broadcast(bias + 3);
+        TVec a4 = TOps.Broadcast(bias + 4), a5 = TOps.Broadcast(bias + 5), a6 = TOps.Broadcast(bias + 6), a7 = TOps.Broadcast(bias + 7);
         for (int k = 0; k < count; k++, weights += Channels)
         {
             TVec x0 = TOps.Load(src + cols[k]);
@@ -128,8 +149,13 @@ internal static unsafe class ConvMicroKernels
             a1 = TOps.MulAdd(x0, TOps.Broadcast(weights + 1), a1);
             a2 = TOps.MulAdd(x0, TOps.Broadcast(weights + 2), a2);
             a3 = TOps.MulAdd(x0, TOps.Broadcast(weights + 3), a3);
+            a4 = TOps.MulAdd(x0, TOps.Broadcast(weights + 4), a4);
+            a5 = TOps.MulAdd(x0, TOps.Broadcast(weights + 5), a5);
+            a6 = TOps.MulAdd(x0, TOps.Broadcast(weights + 6), a6);
+            a7 = TOps.MulAdd(x0, TOps.Broadcast(weights + 7), a7);
         }
-        TOps.Store(d0, a0); TOps.Store(d1, a1); TOps.Store(d2, a2); TOps.Store(d3, a3);
+        TOps.Store(to[0], a0); TOps.Store(to[1], a1); TOps.Store(to[2], a2); TOps.Store(to[3], a3);
+        TOps.Store(to[4], a4); TOps.Store(to[5], a5); TOps.Store(to[6], a6); TOps.Store(to[7], a7);
     }
 
     /// <summary>
