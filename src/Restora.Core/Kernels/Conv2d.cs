@@ -24,7 +24,7 @@ public static unsafe class Conv2d
         Vector256.IsHardwareAccelerated ? ConvPath.Vector256 : ConvPath.Scalar;
 
     /// <summary>Source tiles are sized to stay in a core's L2 while every channel block of the band reads them.</summary>
-    const int TileBytes = 256 * 1024;
+    const int TileBytes = 512 * 1024;
 
     public static void Forward(in Conv2dShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, Span<float> output) => Forward(BestPath, s, input, weight, bias, output);
@@ -145,21 +145,26 @@ public static unsafe class Conv2d
     /// <summary>The input tile layout shared by forward and weight-gradient.</summary>
     readonly struct InputTiling
     {
-        public readonly int RowStride, BandRows, TileRows, PhaseStride, ChannelStride, Bands;
+        public readonly int RowStride, BandRows, TileRows, PhaseStride, ChannelStride, Bands, HaloRows, Phases;
         public readonly int[] Cols;   // [channel * taps + tap] offsets relative to the tile row of the output pixel
 
-        public InputTiling(in Conv2dShape s, int vectorWidth, int tileBytes)
+        /// <summary>
+        /// Bands are as tall as fits <paramref name="budgetBytes"/> given <paramref name="tileChannels"/> channels of
+        /// tile plus <paramref name="extraBytesPerRow"/> per output row, so a band's data stays in one core's L2.
+        /// </summary>
+        public InputTiling(in Conv2dShape s, int vectorWidth, int tileChannels, long extraBytesPerRow, long budgetBytes)
         {
             var taps = SplitTaps(s);
             int maxQy = 0, maxQx = 0;
             foreach (var t in taps) { maxQy = Math.Max(maxQy, t.Qy); maxQx = Math.Max(maxQx, t.Qx); }
-            int phases = s.StrideH * s.StrideW;
+            HaloRows = maxQy;
+            Phases = s.StrideH * s.StrideW;
             RowStride = RoundUp(s.OutWidth, vectorWidth) + maxQx;
-            long rowBytes = (long)s.InPerGroup * phases * RowStride * sizeof(float);
-            BandRows = (int)Math.Clamp(tileBytes / rowBytes - maxQy, 1, s.OutHeight);
+            long tileRowBytes = (long)tileChannels * Phases * RowStride * sizeof(float);
+            BandRows = (int)Math.Clamp((budgetBytes - tileRowBytes * maxQy) / (tileRowBytes + extraBytesPerRow), 1, s.OutHeight);
             TileRows = BandRows + maxQy;
             PhaseStride = TileRows * RowStride;
-            ChannelStride = phases * PhaseStride;
+            ChannelStride = Phases * PhaseStride;
             Bands = CeilDiv(s.OutHeight, BandRows);
             Cols = new int[s.InPerGroup * taps.Length];
             for (int c = 0; c < s.InPerGroup; c++)
@@ -182,7 +187,7 @@ public static unsafe class Conv2d
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
         int taps = s.KernelH * s.KernelW, icg = s.InPerGroup, ocg = s.OutPerGroup, groups = s.Groups;
-        var tiling = new InputTiling(s, TOps.Width, TileBytes);
+        var tiling = new InputTiling(s, TOps.Width, icg, 0, TileBytes);
         int cols = icg * taps, blocks = CeilDiv(ocg, ConvMicroKernels.Channels);
         int blockWeights = cols * ConvMicroKernels.Channels;
         float[] packed = ArrayPool<float>.Shared.Rent(groups * blocks * blockWeights);
@@ -396,17 +401,19 @@ public static unsafe class Conv2d
     {
         int w = TOps.Width, taps = s.KernelH * s.KernelW, icg = s.InPerGroup, ocg = s.OutPerGroup, groups = s.Groups;
         const int C = ConvMicroKernels.WeightChannels, J = ConvMicroKernels.WeightCols, Acc = C * J;
-        var tiling = new InputTiling(s, w, TileBytes);
         int cols = icg * taps, colGroups = CeilDiv(cols, J), blocks = CeilDiv(ocg, C);
-        var colOffsets = new int[colGroups * J];
-        Array.Copy(tiling.Cols, colOffsets, cols);
-        // Padding columns re-read the last real column, which lies in the tile of the task that owns it; their sums are dropped.
-        for (int k = cols; k < colOffsets.Length; k++) colOffsets[k] = tiling.Cols[cols - 1];
         int width = RoundUp(s.OutWidth, w);
         bool directGrad = width == s.OutWidth;
         int rangesPerGroup = Math.Clamp(CeilDiv(2 * Compute.Threads, groups), 1, colGroups);
         int groupsPerRange = CeilDiv(colGroups, rangesPerGroup);
         rangesPerGroup = CeilDiv(colGroups, groupsPerRange);
+        // A band holds the tile of one task's channels and the output gradient of every channel.
+        int channelsPerTask = Math.Min(icg, CeilDiv(groupsPerRange * J, taps) + 1);
+        var tiling = new InputTiling(s, w, channelsPerTask, (long)ocg * width * sizeof(float), TileBytes);
+        var colOffsets = new int[colGroups * J];
+        Array.Copy(tiling.Cols, colOffsets, cols);
+        // Padding columns re-read the last real column, which lies in the tile of the task that owns it; their sums are dropped.
+        for (int k = cols; k < colOffsets.Length; k++) colOffsets[k] = tiling.Cols[cols - 1];
         long outPlane = (long)s.OutHeight * s.OutWidth;
         fixed (int* pCols = colOffsets)
         {
@@ -423,6 +430,8 @@ public static unsafe class Conv2d
                 float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + gradTileLength);
                 fixed (float* accFloats = accArray, tile = tileArray)
                 {
+                    // Accumulators of one column group for every channel block sit together: the band loop walks
+                    // column groups outermost so a group's few tile rows stay in L1 across all blocks.
                     TVec* acc = (TVec*)accFloats;
                     for (int i = 0; i < accCount; i++) acc[i] = TOps.Zero;
                     float* tileOrigin = tile - (long)first * tiling.ChannelStride;
@@ -450,23 +459,23 @@ public static unsafe class Conv2d
                                 gradChannelStride = (long)tiling.BandRows * width;
                                 gradRowStride = width;
                             }
-                            for (int blk = 0; blk < blocks; blk++)
-                            {
-                                float* g0 = gradGroup + blk * C * gradChannelStride;
-                                int real = Math.Min(C, ocg - blk * C);
-                                float* g1 = real > 1 ? g0 + gradChannelStride : g0;
-                                float* g2 = real > 2 ? g0 + 2 * gradChannelStride : g0;
-                                float* g3 = real > 3 ? g0 + 3 * gradChannelStride : g0;
-                                for (int cg = cg0; cg < cg1; cg++)
+                            for (int cg = cg0; cg < cg1; cg++)
+                                for (int blk = 0; blk < blocks; blk++)
+                                {
+                                    float* g0 = gradGroup + blk * C * gradChannelStride;
+                                    int real = Math.Min(C, ocg - blk * C);
+                                    float* g1 = real > 1 ? g0 + gradChannelStride : g0;
+                                    float* g2 = real > 2 ? g0 + 2 * gradChannelStride : g0;
+                                    float* g3 = real > 3 ? g0 + 3 * gradChannelStride : g0;
                                     ConvMicroKernels.WeightBlock<TOps, TVec>(g0, g1, g2, g3, gradRowStride, tileOrigin, tiling.RowStride,
-                                        colBase + cg * J, rows, width, acc + (blk * (cg1 - cg0) + cg - cg0) * Acc);
-                            }
+                                        colBase + cg * J, rows, width, acc + ((cg - cg0) * blocks + blk) * Acc);
+                                }
                         }
                     float* gw = (float*)gwAddr + (long)g * ocg * cols;
-                    for (int blk = 0; blk < blocks; blk++)
-                        for (int cg = cg0; cg < cg1; cg++)
+                    for (int cg = cg0; cg < cg1; cg++)
+                        for (int blk = 0; blk < blocks; blk++)
                         {
-                            TVec* a = acc + (blk * (cg1 - cg0) + cg - cg0) * Acc;
+                            TVec* a = acc + ((cg - cg0) * blocks + blk) * Acc;
                             for (int m = 0; m < C; m++)
                                 for (int j = 0; j < J; j++)
                                 {
