@@ -14,6 +14,7 @@ public static class Program
           degrade INPUT -o OUT [--blur SIGMA] [--downscale N] [--noise SIGMA] [--jpeg Q] [--seed N]
           eval --data DIR --task sr|denoise|deblock|deblur --method NAME [--scale N] [--sigma S]
                [--quality Q] [--blur SIGMA] [--seed N] [--json]
+          bench conv [--cin C] [--cout C] [--size PX] [--kernel K] [--backward] [--threads N] [--json]
           bench ssim|resize [--size PX] [--repeat N] [--json]
 
         every command: --json, --overwrite, --threads N, --max-pixels N (pixels, or 50M for megapixels)
