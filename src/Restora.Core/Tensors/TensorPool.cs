@@ -9,8 +9,10 @@ namespace Restora.Core;
 /// </summary>
 public static class TensorPool
 {
-    // 2^28 floats (1 GiB) is the largest array we pool; bigger ones are allocated and dropped.
-    static readonly ArrayPool<float> pool = ArrayPool<float>.Create(maxArrayLength: 1 << 28, maxArraysPerBucket: 64);
+    // 2^28 floats (1 GiB) is the largest array we pool; bigger ones are allocated and dropped. A training step of a
+    // deep network holds a few hundred same-sized activations and gradients at its peak; the pool only ever keeps
+    // arrays that were live at once, so a generous per-size limit costs no memory beyond that peak.
+    static readonly ArrayPool<float> pool = ArrayPool<float>.Create(maxArrayLength: 1 << 28, maxArraysPerBucket: 1024);
 
     internal static float[] Rent(int length) => length == 0 ? [] : pool.Rent(length);
 
