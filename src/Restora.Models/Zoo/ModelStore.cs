@@ -43,7 +43,7 @@ public sealed class ModelStore(string root)
     public void Pull(ModelPackage package, Action<string>? log = null)
     {
         Directory.CreateDirectory(Path.Combine(Root, "models"));
-        string work = Path.Combine(Root, "models", $".pull-{package.FolderName}-{Environment.ProcessId}");
+        string work = Path.Combine(Root, "models", $".pull-{package.FolderName}-{Guid.NewGuid():N}");
         if (Directory.Exists(work)) Directory.Delete(work, true);
         Directory.CreateDirectory(work);
         try
@@ -57,8 +57,16 @@ public sealed class ModelStore(string root)
             Unpack(tarball, unpacked);
             File.WriteAllText(Path.Combine(unpacked, ".complete"), package.Integrity + "\n");
             string target = PackageFolder(package);
-            if (Directory.Exists(target)) Directory.Delete(target, true);
-            Directory.Move(unpacked, target); // same file system: the installed folder appears whole or not at all
+            if (File.Exists(Path.Combine(target, ".complete"))) return; // another process finished the same pull first
+            if (Directory.Exists(target)) Directory.Delete(target, true); // a leftover without its marker
+            try
+            {
+                Directory.Move(unpacked, target); // same file system: the installed folder appears whole or not at all
+            }
+            catch (IOException) when (File.Exists(Path.Combine(target, ".complete")))
+            {
+                return;
+            }
             log?.Invoke($"installed {package.Spec} in {target}");
         }
         finally
