@@ -159,28 +159,49 @@ internal static class SsimCore
         ref double xs = ref MemoryMarshal.GetArrayDataReference(xRows);
         ref double ys = ref MemoryMarshal.GetArrayDataReference(yRows);
         ref double m = ref MemoryMarshal.GetArrayDataReference(moments);
-        ref double w = ref MemoryMarshal.GetArrayDataReference(Window);
+        nint stride = width;
+        // The window is symmetric (w[k] == w[10-k] exactly), so six broadcast weights cover the eleven taps;
+        // the taps are unrolled by hand because the JIT does not unroll the 11-iteration loop.
+        TVec w0 = TLanes.Splat(Window[0]), w1 = TLanes.Splat(Window[1]), w2 = TLanes.Splat(Window[2]);
+        TVec w3 = TLanes.Splat(Window[3]), w4 = TLanes.Splat(Window[4]), w5 = TLanes.Splat(Window[5]);
         for (int col = start; col < end; col += TLanes.Count)
         {
             TVec sx = default, sy = default, sxx = default, syy = default, sxy = default;
-            int at = top + col;
-            for (int k = 0; k < WindowSize; k++, at += width)
-            {
-                TVec weight = TLanes.Splat(Unsafe.Add(ref w, k));
-                TVec a = TLanes.Load(ref xs, at), b = TLanes.Load(ref ys, at);
-                TVec wa = TLanes.Mul(weight, a), wb = TLanes.Mul(weight, b);
-                sx = TLanes.Fma(weight, a, sx);
-                sy = TLanes.Fma(weight, b, sy);
-                sxx = TLanes.Fma(wa, a, sxx);
-                syy = TLanes.Fma(wb, b, syy);
-                sxy = TLanes.Fma(wa, b, sxy);
-            }
-            TLanes.Store(sx, ref m, col);
-            TLanes.Store(sy, ref m, width + col);
-            TLanes.Store(sxx, ref m, 2 * width + col);
-            TLanes.Store(syy, ref m, 3 * width + col);
-            TLanes.Store(sxy, ref m, 4 * width + col);
+            ref double x = ref Unsafe.Add(ref xs, (nint)top + col);
+            ref double y = ref Unsafe.Add(ref ys, (nint)top + col);
+            VerticalTap<TVec, TLanes>(ref x, ref y, w0, ref sx, ref sy, ref sxx, ref syy, ref sxy);
+            VerticalTap<TVec, TLanes>(ref Unsafe.Add(ref x, stride), ref Unsafe.Add(ref y, stride), w1, ref sx, ref sy, ref sxx, ref syy, ref sxy);
+            VerticalTap<TVec, TLanes>(ref Unsafe.Add(ref x, 2 * stride), ref Unsafe.Add(ref y, 2 * stride), w2, ref sx, ref sy, ref sxx, ref syy, ref sxy);
+            VerticalTap<TVec, TLanes>(ref Unsafe.Add(ref x, 3 * stride), ref Unsafe.Add(ref y, 3 * stride), w3, ref sx, ref sy, ref sxx, ref syy, ref sxy);
+            VerticalTap<TVec, TLanes>(ref Unsafe.Add(ref x, 4 * stride), ref Unsafe.Add(ref y, 4 * stride), w4, ref sx, ref sy, ref sxx, ref syy, ref sxy);
+            VerticalTap<TVec, TLanes>(ref Unsafe.Add(ref x, 5 * stride), ref Unsafe.Add(ref y, 5 * stride), w5, ref sx, ref sy, ref sxx, ref syy, ref sxy);
+            VerticalTap<TVec, TLanes>(ref Unsafe.Add(ref x, 6 * stride), ref Unsafe.Add(ref y, 6 * stride), w4, ref sx, ref sy, ref sxx, ref syy, ref sxy);
+            VerticalTap<TVec, TLanes>(ref Unsafe.Add(ref x, 7 * stride), ref Unsafe.Add(ref y, 7 * stride), w3, ref sx, ref sy, ref sxx, ref syy, ref sxy);
+            VerticalTap<TVec, TLanes>(ref Unsafe.Add(ref x, 8 * stride), ref Unsafe.Add(ref y, 8 * stride), w2, ref sx, ref sy, ref sxx, ref syy, ref sxy);
+            VerticalTap<TVec, TLanes>(ref Unsafe.Add(ref x, 9 * stride), ref Unsafe.Add(ref y, 9 * stride), w1, ref sx, ref sy, ref sxx, ref syy, ref sxy);
+            VerticalTap<TVec, TLanes>(ref Unsafe.Add(ref x, 10 * stride), ref Unsafe.Add(ref y, 10 * stride), w0, ref sx, ref sy, ref sxx, ref syy, ref sxy);
+            ref double out0 = ref Unsafe.Add(ref m, col);
+            TLanes.Store(sx, ref out0);
+            TLanes.Store(sy, ref Unsafe.Add(ref out0, stride));
+            TLanes.Store(sxx, ref Unsafe.Add(ref out0, 2 * stride));
+            TLanes.Store(syy, ref Unsafe.Add(ref out0, 3 * stride));
+            TLanes.Store(sxy, ref Unsafe.Add(ref out0, 4 * stride));
         }
+    }
+
+    /// <summary>One input row's contribution to the five vertical sums; products formed as (w·x)·x, one FMA each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void VerticalTap<TVec, TLanes>(ref double x, ref double y, TVec weight,
+        ref TVec sx, ref TVec sy, ref TVec sxx, ref TVec syy, ref TVec sxy)
+        where TVec : struct where TLanes : struct, ILanes<TVec>
+    {
+        TVec a = TLanes.Load(ref x), b = TLanes.Load(ref y);
+        TVec wa = TLanes.Mul(weight, a), wb = TLanes.Mul(weight, b);
+        sx = TLanes.Fma(weight, a, sx);
+        sy = TLanes.Fma(weight, b, sy);
+        sxx = TLanes.Fma(wa, a, sxx);
+        syy = TLanes.Fma(wb, b, syy);
+        sxy = TLanes.Fma(wa, b, sxy);
     }
 
     /// <summary>Output columns [start, end): 11-tap horizontal sums of the five moment rows, then the SSIM (and cs) formula.</summary>
@@ -190,23 +211,20 @@ internal static class SsimCore
         where TVec : struct where TLanes : struct, ILanes<TVec>
     {
         ref double m = ref MemoryMarshal.GetArrayDataReference(moments);
-        ref double w = ref MemoryMarshal.GetArrayDataReference(Window);
         ref double ssimOut = ref MemoryMarshal.GetArrayDataReference(ssimRow);
         ref double csOut = ref MemoryMarshal.GetArrayDataReference(csRow);
+        nint stride = width;
         TVec two = TLanes.Splat(2.0), c1 = TLanes.Splat(C1), c2 = TLanes.Splat(C2);
+        TVec w0 = TLanes.Splat(Window[0]), w1 = TLanes.Splat(Window[1]), w2 = TLanes.Splat(Window[2]);
+        TVec w3 = TLanes.Splat(Window[3]), w4 = TLanes.Splat(Window[4]), w5 = TLanes.Splat(Window[5]);
         for (int col = start; col < end; col += TLanes.Count)
         {
-            TVec mx = default, my = default, exx = default, eyy = default, exy = default;
-            for (int k = 0; k < WindowSize; k++)
-            {
-                TVec weight = TLanes.Splat(Unsafe.Add(ref w, k));
-                int at = col + k;
-                mx = TLanes.Fma(weight, TLanes.Load(ref m, at), mx);
-                my = TLanes.Fma(weight, TLanes.Load(ref m, width + at), my);
-                exx = TLanes.Fma(weight, TLanes.Load(ref m, 2 * width + at), exx);
-                eyy = TLanes.Fma(weight, TLanes.Load(ref m, 3 * width + at), eyy);
-                exy = TLanes.Fma(weight, TLanes.Load(ref m, 4 * width + at), exy);
-            }
+            ref double first = ref Unsafe.Add(ref m, col);
+            TVec mx = HorizontalTaps<TVec, TLanes>(ref first, w0, w1, w2, w3, w4, w5);
+            TVec my = HorizontalTaps<TVec, TLanes>(ref Unsafe.Add(ref first, stride), w0, w1, w2, w3, w4, w5);
+            TVec exx = HorizontalTaps<TVec, TLanes>(ref Unsafe.Add(ref first, 2 * stride), w0, w1, w2, w3, w4, w5);
+            TVec eyy = HorizontalTaps<TVec, TLanes>(ref Unsafe.Add(ref first, 3 * stride), w0, w1, w2, w3, w4, w5);
+            TVec exy = HorizontalTaps<TVec, TLanes>(ref Unsafe.Add(ref first, 4 * stride), w0, w1, w2, w3, w4, w5);
             // Same expression shapes as ssim_index.m / skimage: variances as E[x²] - μ², population (not sample) covariance.
             TVec mxx = TLanes.Mul(mx, mx), myy = TLanes.Mul(my, my), mxy = TLanes.Mul(mx, my);
             TVec varX = TLanes.Sub(exx, mxx), varY = TLanes.Sub(eyy, myy), cov = TLanes.Sub(exy, mxy);
@@ -214,8 +232,26 @@ internal static class SsimCore
             TVec structureTop = TLanes.Add(TLanes.Mul(two, cov), c2);
             TVec luminanceBottom = TLanes.Add(TLanes.Add(mxx, myy), c1);
             TVec structureBottom = TLanes.Add(TLanes.Add(varX, varY), c2);
-            TLanes.Store(TLanes.Div(TLanes.Mul(luminanceTop, structureTop), TLanes.Mul(luminanceBottom, structureBottom)), ref ssimOut, col);
-            if (wantCs) TLanes.Store(TLanes.Div(structureTop, structureBottom), ref csOut, col);
+            TLanes.Store(TLanes.Div(TLanes.Mul(luminanceTop, structureTop), TLanes.Mul(luminanceBottom, structureBottom)), ref Unsafe.Add(ref ssimOut, col));
+            if (wantCs) TLanes.Store(TLanes.Div(structureTop, structureBottom), ref Unsafe.Add(ref csOut, col));
         }
+    }
+
+    /// <summary>Σ_k w[k]·row[k], k = 0..10, accumulated in k order with one FMA per tap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static TVec HorizontalTaps<TVec, TLanes>(ref double row, TVec w0, TVec w1, TVec w2, TVec w3, TVec w4, TVec w5)
+        where TVec : struct where TLanes : struct, ILanes<TVec>
+    {
+        TVec sum = TLanes.Mul(w0, TLanes.Load(ref row));
+        sum = TLanes.Fma(w1, TLanes.Load(ref Unsafe.Add(ref row, 1)), sum);
+        sum = TLanes.Fma(w2, TLanes.Load(ref Unsafe.Add(ref row, 2)), sum);
+        sum = TLanes.Fma(w3, TLanes.Load(ref Unsafe.Add(ref row, 3)), sum);
+        sum = TLanes.Fma(w4, TLanes.Load(ref Unsafe.Add(ref row, 4)), sum);
+        sum = TLanes.Fma(w5, TLanes.Load(ref Unsafe.Add(ref row, 5)), sum);
+        sum = TLanes.Fma(w4, TLanes.Load(ref Unsafe.Add(ref row, 6)), sum);
+        sum = TLanes.Fma(w3, TLanes.Load(ref Unsafe.Add(ref row, 7)), sum);
+        sum = TLanes.Fma(w2, TLanes.Load(ref Unsafe.Add(ref row, 8)), sum);
+        sum = TLanes.Fma(w1, TLanes.Load(ref Unsafe.Add(ref row, 9)), sum);
+        return TLanes.Fma(w0, TLanes.Load(ref Unsafe.Add(ref row, 10)), sum);
     }
 }
