@@ -5,7 +5,7 @@ using Restora.Metrics;
 namespace Restora.Benchmarks;
 
 /// <summary>
-/// SSIM (and, for scale, PSNR and MS-SSIM) of a 2048x2048 RGB pair: 8-bit-like random reference plus ±20 noise.
+/// SSIM (and, for scale, PSNR and MS-SSIM) of a 2048x2048 RGB pair: a deterministic textured pattern plus ±20 noise.
 /// Run: dotnet run -c Release --project bench/Restora.Benchmarks -- --filter '*SsimBenchmarks*'
 /// The comparison point is scikit-image 0.19's structural_similarity(gaussian_weights=True, sigma=1.5,
 /// use_sample_covariance=False, data_range=255, channel_axis=2) on the same size (see the metrics report).
@@ -25,15 +25,20 @@ public class SsimBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var random = new Random(1);
+        // The integer formulas of tests/Restora.Metrics.Tests/TestImages.cs (and skimage_reference.py), so the same
+        // pair can be timed in scikit-image: a textured pattern plus ±20 hash noise, stored as v / 255f.
         reference = new Image(Size, Size, PixelLayout.Rgb);
         test = new Image(Size, Size, PixelLayout.Rgb);
-        for (int i = 0; i < reference.Data.Length; i++)
-        {
-            int v = random.Next(256);
-            reference.Data[i] = v / 255f;
-            test.Data[i] = Math.Clamp(v + random.Next(-20, 21), 0, 255) / 255f;
-        }
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < Size; y++)
+                for (int x = 0; x < Size; x++)
+                {
+                    int v = (x * 7 + y * 13 + c * 5 + (x * y % 17) * 3) % 256;
+                    int noise = (int)(((x * 73856093L) ^ (y * 19349663L) ^ (c * 83492791L)) % 41) - 20;
+                    int i = (c * Size + y) * Size + x;
+                    reference.Data[i] = v / 255f;
+                    test.Data[i] = Math.Clamp(v + noise, 0, 255) / 255f;
+                }
         FullReference.Threads = Threads == 0 ? Environment.ProcessorCount : Threads;
     }
 
