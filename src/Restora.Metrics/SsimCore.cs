@@ -11,7 +11,7 @@ namespace Restora.Metrics;
 ///
 /// Scale: samples stay in 0..1 and the constants are C1 = (K1·1)², C2 = (K2·1)². That is the L = 255
 /// definition on the 0..255 scale with every term divided by 255² (numerator and denominator alike), so the
-/// value is the same; skimage with data_range=255 on 0..255 data agrees to ~1e-15 (see the tests).
+/// value is the same: skimage with data_range=255, given the same samples times 255, agrees to ~1e-15.
 ///
 /// How: the 2-D window is the outer product of a normalized 1-D Gaussian (fspecial's normalization factors
 /// the same way), so each output row is a vertical 11-tap pass over 11 input rows, producing the five
