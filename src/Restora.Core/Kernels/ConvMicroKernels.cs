@@ -159,13 +159,13 @@ internal static unsafe class ConvMicroKernels
     }
 
     /// <summary>
-    /// Weight-gradient block: acc[m·6 + j] += Σ over the band's pixels of grad_m[y][x] · tile[cols[j] + y·rs + x],
+    /// Weight-gradient block: acc[m·6 + j] += Σ over the band's pixels of grad_m[y][x] · columns[j][y·rs + x],
     /// lane-wise. Lanes are summed only once, after the whole image, so the per-band cost is the 24 loads and
     /// stores of the accumulators. Width is a whole number of vectors; the caller zeroes gradient lanes past the row.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WeightBlock<TOps, TVec>(float* g0, float* g1, float* g2, float* g3, int gradRowStride,
-        float* tile, int tileRowStride, int* cols, int rows, int width, TVec* acc)
+        float** columns, int tileRowStride, int rows, int width, TVec* acc)
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
         int w = TOps.Width;
@@ -176,8 +176,8 @@ internal static unsafe class ConvMicroKernels
         for (int y = 0; y < rows; y++)
         {
             // Ten row pointers and one shared index: no per-load offset arithmetic left in the loop.
-            float* t = tile + (long)y * tileRowStride;
-            float* t0 = t + cols[0], t1 = t + cols[1], t2 = t + cols[2], t3 = t + cols[3], t4 = t + cols[4], t5 = t + cols[5];
+            long ty = (long)y * tileRowStride;
+            float* t0 = columns[0] + ty, t1 = columns[1] + ty, t2 = columns[2] + ty, t3 = columns[3] + ty, t4 = columns[4] + ty, t5 = columns[5] + ty;
             long gy = (long)y * gradRowStride;
             float* r0 = g0 + gy, r1 = g1 + gy, r2 = g2 + gy, r3 = g3 + gy;
             for (nint x = 0; x < width; x += w)

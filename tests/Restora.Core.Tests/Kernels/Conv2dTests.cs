@@ -27,6 +27,9 @@ public class Conv2dTests
         { "kernel larger than input", new(1, 2, 3, 3, 2, 5, 5, PadH: 2, PadW: 2) },
         { "stride 2 with dilation 2", new(2, 3, 5, 4, 2, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 2, DilationH: 2, DilationW: 2) },
         { "64 wide exactly, 5 channel blocks", new(1, 7, 6, 64, 18, 3, 3, PadH: 1, PadW: 1) },
+        { "no padding, input read in place", new(2, 5, 7, 66, 6, 3, 3) },
+        { "1x1 read in place", new(1, 8, 5, 32, 12, 1, 1) },
+        { "a task holding only the bias column", new(1, 2, 9, 9, 3, 3, 3, PadH: 1, PadW: 1) },
     };
 
     public static IEnumerable<object[]> Paths()
