@@ -161,7 +161,8 @@ public static unsafe class Conv2d
             TileRows = BandRows + maxQy;
             Direct = phases == 1 && s.PadH == 0 && s.PadW == 0 && RowStride <= s.InWidth
                 && (long)s.InPerGroup * s.InHeight * s.InWidth < int.MaxValue;
-            if (Direct) RowStride = s.InWidth;
+            // Whole-vector rows keep every tile row, and with it each kernel tap at column offset 0, on a vector boundary.
+            RowStride = Direct ? s.InWidth : RoundUp(RowStride, vectorWidth);
             PhaseStride = Direct ? s.InHeight * s.InWidth : TileRows * RowStride;
             ChannelStride = phases * PhaseStride;
             Bands = CeilDiv(s.OutHeight, BandRows);
@@ -226,9 +227,10 @@ public static unsafe class Conv2d
                     int band = rest % tiling.Bands; rest /= tiling.Bands;
                     int g = rest % groups, n = rest / groups;
                     int y0 = band * tiling.BandRows;
-                    float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength);
-                    fixed (float* tile = tileArray)
+                    float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + AlignSlack);
+                    fixed (float* tileStart = tileArray)
                     {
+                        float* tile = Align(tileStart);
                         var job = new GatherBand
                         {
                             Tile = tiling.Band(s, (float*)inAddr, n, g, 0, icg - 1, y0, tile), TileRowStride = tiling.RowStride, Cols = (int*)cAddr, ColCount = cols,
@@ -305,7 +307,7 @@ public static unsafe class Conv2d
         }
         int minQy = kys.Min(t => t.Q), maxQy = kys.Max(t => t.Q), minQx = kxs.Min(t => t.Q), maxQx = kxs.Max(t => t.Q);
         int taps = kys.Count * kxs.Count, cols = ocg * taps;
-        int rowStride = RoundUp(phaseW, TOps.Width) + maxQx - minQx;
+        int rowStride = RoundUp(RoundUp(phaseW, TOps.Width) + maxQx - minQx, TOps.Width);
         long rowBytes = (long)ocg * rowStride * sizeof(float);
         int bandRows = (int)Math.Clamp(TileBytes / rowBytes - (maxQy - minQy), 1, phaseH);
         int tileRows = bandRows + maxQy - minQy;
@@ -357,9 +359,10 @@ public static unsafe class Conv2d
                     int g = rest % groups, n = rest / groups;
                     int j0 = band * bandRows, rows = Math.Min(bandRows, phaseH - j0);
                     int blockBegin = chunk * blocksPerChunk, blockEnd = Math.Min(blocks, (chunk + 1) * blocksPerChunk);
-                    float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + scratchLength);
-                    fixed (float* tile = tileArray)
+                    float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + scratchLength + AlignSlack);
+                    fixed (float* tileStart = tileArray)
                     {
+                        float* tile = Align(tileStart);
                         for (int o = 0; o < ocg; o++)
                             CopyPhases((float*)gAddr + ((long)n * s.OutChannels + g * ocg + o) * outPlane, s.OutHeight, s.OutWidth,
                                 1, 1, minQy, minQx, j0, tileRows, rowStride, tile + (long)o * channelStride);
@@ -445,12 +448,13 @@ public static unsafe class Conv2d
             int tileLength = tiling.TileLength(last - first + 1);
             int onesLength = ownsOnes ? tiling.BandRows * tiling.RowStride : 0;
             int gradTileLength = directGrad ? 0 : ocg * tiling.BandRows * width;
-            float[] accArray = ArrayPool<float>.Shared.Rent(accCount * w);
-            float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + onesLength + gradTileLength);
+            float[] accArray = ArrayPool<float>.Shared.Rent(accCount * w + AlignSlack);
+            float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + onesLength + gradTileLength + AlignSlack);
             nint[] columnArray = ArrayPool<nint>.Shared.Rent(k1 - k0);
-            fixed (float* accFloats = accArray, tile = tileArray)
+            fixed (float* accStart = accArray, tileStart = tileArray)
             fixed (nint* columns = columnArray)
             {
+                float* accFloats = Align(accStart), tile = Align(tileStart);
                 TVec* acc = (TVec*)accFloats;
                 for (int i = 0; i < accCount; i++) acc[i] = TOps.Zero;
                 float* ones = tile + tileLength;
@@ -550,6 +554,11 @@ public static unsafe class Conv2d
             }
         }
     }
+
+    /// <summary>Extra floats rented so a buffer can start on a 64-byte line (pooled arrays are only 8-byte aligned).</summary>
+    const int AlignSlack = 16;
+
+    static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
     static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
     static int CeilDiv(int a, int b) => -FloorDiv(-a, b);
