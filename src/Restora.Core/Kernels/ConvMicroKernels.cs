@@ -35,6 +35,8 @@ internal static unsafe class ConvMicroKernels
     public const int Channels = 8;
     /// <summary>Vectors of pixels per gather register block.</summary>
     public const int Run = 3;
+    /// <summary>Channels × vectors of the block used when a block has at most four real channels.</summary>
+    public const int NarrowChannels = 4, NarrowRun = 6;
     /// <summary>Output channels per weight-gradient register block.</summary>
     public const int WeightChannels = 4;
     /// <summary>Weight-gradient columns per register block: 4 × 6 = 24 accumulators, 10 loads per 24 FMAs.</summary>
@@ -52,7 +54,7 @@ internal static unsafe class ConvMicroKernels
         int w = TOps.Width;
         int run = Run * w;
         int blockWeights = b.ColCount * Channels;
-        float* spill = stackalloc float[Channels * Run * 64];
+        float* spill = stackalloc float[Channels * NarrowRun * 64];
         float** dst = stackalloc float*[Channels];
         float** to = stackalloc float*[Channels];
         for (int y = 0; y < b.Rows; y++)
@@ -67,6 +69,15 @@ internal static unsafe class ConvMicroKernels
                 for (int m = 0; m < realChannels; m++)
                     dst[m] = b.Dst + (long)(firstChannel + m) * b.DstChannelStride + (long)y * b.DstRowStride;
                 int x = 0;
+                if (realChannels <= NarrowChannels)
+                {
+                    // Few output channels (a last layer to RGB or gray): a 4 × 6 block wastes far fewer lanes than 8 × 3.
+                    for (; x + NarrowRun * w <= b.Width; x += NarrowRun * w)
+                    {
+                        for (int m = 0; m < NarrowChannels; m++) to[m] = m < realChannels ? dst[m] + x : spill;
+                        ComputeNarrow<TOps, TVec>(src + x, b.Cols, b.ColCount, weights, bias, to);
+                    }
+                }
                 for (; x + run <= b.Width; x += run)
                 {
                     bool direct = realChannels == Channels;
@@ -133,6 +144,43 @@ internal static unsafe class ConvMicroKernels
         d = to[5]; TOps.Store(d, a50); TOps.Store(d + w, a51); TOps.Store(d + 2 * w, a52);
         d = to[6]; TOps.Store(d, a60); TOps.Store(d + w, a61); TOps.Store(d + 2 * w, a62);
         d = to[7]; TOps.Store(d, a70); TOps.Store(d + w, a71); TOps.Store(d + 2 * w, a72);
+    }
+
+    /// <summary>
+    /// 4 channels × 6 vectors for blocks with at most four real channels. Weights keep the 8-lane packing; lanes
+    /// 4..7 are skipped. Rows of channels that do not exist are all written to the same spill row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void ComputeNarrow<TOps, TVec>(float* src, int* cols, int count, float* weights, float* bias, float** to)
+        where TOps : struct, ISimd<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Width;
+        TVec a00 = TOps.Broadcast(bias), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00;
+        TVec a10 = TOps.Broadcast(bias + 1), a11 = a10, a12 = a10, a13 = a10, a14 = a10, a15 = a10;
+        TVec a20 = TOps.Broadcast(bias + 2), a21 = a20, a22 = a20, a23 = a20, a24 = a20, a25 = a20;
+        TVec a30 = TOps.Broadcast(bias + 3), a31 = a30, a32 = a30, a33 = a30, a34 = a30, a35 = a30;
+        for (int k = 0; k < count; k++, weights += Channels)
+        {
+            float* p = src + cols[k];
+            TVec x0 = TOps.Load(p), x1 = TOps.Load(p + w), x2 = TOps.Load(p + 2 * w);
+            TVec x3 = TOps.Load(p + 3 * w), x4 = TOps.Load(p + 4 * w), x5 = TOps.Load(p + 5 * w);
+            TVec c = TOps.Broadcast(weights);
+            a00 = TOps.MulAdd(x0, c, a00); a01 = TOps.MulAdd(x1, c, a01); a02 = TOps.MulAdd(x2, c, a02);
+            a03 = TOps.MulAdd(x3, c, a03); a04 = TOps.MulAdd(x4, c, a04); a05 = TOps.MulAdd(x5, c, a05);
+            c = TOps.Broadcast(weights + 1);
+            a10 = TOps.MulAdd(x0, c, a10); a11 = TOps.MulAdd(x1, c, a11); a12 = TOps.MulAdd(x2, c, a12);
+            a13 = TOps.MulAdd(x3, c, a13); a14 = TOps.MulAdd(x4, c, a14); a15 = TOps.MulAdd(x5, c, a15);
+            c = TOps.Broadcast(weights + 2);
+            a20 = TOps.MulAdd(x0, c, a20); a21 = TOps.MulAdd(x1, c, a21); a22 = TOps.MulAdd(x2, c, a22);
+            a23 = TOps.MulAdd(x3, c, a23); a24 = TOps.MulAdd(x4, c, a24); a25 = TOps.MulAdd(x5, c, a25);
+            c = TOps.Broadcast(weights + 3);
+            a30 = TOps.MulAdd(x0, c, a30); a31 = TOps.MulAdd(x1, c, a31); a32 = TOps.MulAdd(x2, c, a32);
+            a33 = TOps.MulAdd(x3, c, a33); a34 = TOps.MulAdd(x4, c, a34); a35 = TOps.MulAdd(x5, c, a35);
+        }
+        float* d = to[0]; TOps.Store(d, a00); TOps.Store(d + w, a01); TOps.Store(d + 2 * w, a02); TOps.Store(d + 3 * w, a03); TOps.Store(d + 4 * w, a04); TOps.Store(d + 5 * w, a05);
+        d = to[1]; TOps.Store(d, a10); TOps.Store(d + w, a11); TOps.Store(d + 2 * w, a12); TOps.Store(d + 3 * w, a13); TOps.Store(d + 4 * w, a14); TOps.Store(d + 5 * w, a15);
+        d = to[2]; TOps.Store(d, a20); TOps.Store(d + w, a21); TOps.Store(d + 2 * w, a22); TOps.Store(d + 3 * w, a23); TOps.Store(d + 4 * w, a24); TOps.Store(d + 5 * w, a25);
+        d = to[3]; TOps.Store(d, a30); TOps.Store(d + w, a31); TOps.Store(d + 2 * w, a32); TOps.Store(d + 3 * w, a33); TOps.Store(d + 4 * w, a34); TOps.Store(d + 5 * w, a35);
     }
 
     /// <summary>8 channels × 1 vector, for the ragged end of a row; 8 independent chains still cover FMA latency.</summary>

@@ -18,6 +18,7 @@ public class Conv2dTests
         { "1x1", new(1, 16, 33, 37, 16, 1, 1) },
         { "9x9 first layer", new(1, 3, 30, 30, 16, 9, 9, PadH: 4, PadW: 4) },
         { "last layer to 3 channels", new(1, 16, 19, 21, 3, 3, 3, PadH: 1, PadW: 1) },
+        { "last layer to 1 channel, rows long enough for the narrow block", new(1, 5, 6, 100, 1, 3, 3, PadH: 1, PadW: 1) },
         { "asymmetric kernel and stride", new(1, 2, 7, 7, 3, 2, 3, StrideH: 2, StrideW: 1, PadH: 0, PadW: 1) },
         { "stride 3 no padding", new(2, 4, 8, 9, 5, 3, 3, StrideH: 3, StrideW: 3) },
         { "1x1 stride 2 (phases nobody reads)", new(1, 3, 5, 5, 2, 1, 1, StrideH: 2, StrideW: 2) },
