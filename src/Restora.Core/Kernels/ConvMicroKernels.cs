@@ -37,6 +37,8 @@ internal static unsafe class ConvMicroKernels
     public const int Run = 3;
     /// <summary>Channels × vectors of the block used when a block has at most four real channels.</summary>
     public const int NarrowChannels = 4, NarrowRun = 6;
+    /// <summary>Vectors of pixels per block when a block has a single real channel.</summary>
+    public const int SingleRun = 8;
     /// <summary>Output channels per weight-gradient register block.</summary>
     public const int WeightChannels = 4;
     /// <summary>Weight-gradient columns per register block: 4 × 6 = 24 accumulators, 10 loads per 24 FMAs.</summary>
@@ -69,6 +71,13 @@ internal static unsafe class ConvMicroKernels
                 for (int m = 0; m < realChannels; m++)
                     dst[m] = b.Dst + (long)(firstChannel + m) * b.DstChannelStride + (long)y * b.DstRowStride;
                 int x = 0;
+                if (realChannels == 1)
+                {
+                    // One output channel per group (depthwise convs, gray last layers): no channel reuse to exploit,
+                    // so use every register for pixels.
+                    for (; x + SingleRun * w <= b.Width; x += SingleRun * w)
+                        ComputeSingle<TOps, TVec>(src + x, b.Cols, b.ColCount, weights, bias, dst[0] + x);
+                }
                 if (realChannels <= NarrowChannels)
                 {
                     // Few output channels (a last layer to RGB or gray): a 4 × 6 block wastes far fewer lanes than 8 × 3.
@@ -181,6 +190,26 @@ internal static unsafe class ConvMicroKernels
         d = to[1]; TOps.Store(d, a10); TOps.Store(d + w, a11); TOps.Store(d + 2 * w, a12); TOps.Store(d + 3 * w, a13); TOps.Store(d + 4 * w, a14); TOps.Store(d + 5 * w, a15);
         d = to[2]; TOps.Store(d, a20); TOps.Store(d + w, a21); TOps.Store(d + 2 * w, a22); TOps.Store(d + 3 * w, a23); TOps.Store(d + 4 * w, a24); TOps.Store(d + 5 * w, a25);
         d = to[3]; TOps.Store(d, a30); TOps.Store(d + w, a31); TOps.Store(d + 2 * w, a32); TOps.Store(d + 3 * w, a33); TOps.Store(d + 4 * w, a34); TOps.Store(d + 5 * w, a35);
+    }
+
+    /// <summary>1 channel × 8 vectors: load-bound (a load per FMA) but with no lane wasted on absent channels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void ComputeSingle<TOps, TVec>(float* src, int* cols, int count, float* weights, float* bias, float* d)
+        where TOps : struct, ISimd<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Width;
+        TVec a0 = TOps.Broadcast(bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int k = 0; k < count; k++, weights += Channels)
+        {
+            float* p = src + cols[k];
+            TVec c = TOps.Broadcast(weights);
+            a0 = TOps.MulAdd(TOps.Load(p), c, a0); a1 = TOps.MulAdd(TOps.Load(p + w), c, a1);
+            a2 = TOps.MulAdd(TOps.Load(p + 2 * w), c, a2); a3 = TOps.MulAdd(TOps.Load(p + 3 * w), c, a3);
+            a4 = TOps.MulAdd(TOps.Load(p + 4 * w), c, a4); a5 = TOps.MulAdd(TOps.Load(p + 5 * w), c, a5);
+            a6 = TOps.MulAdd(TOps.Load(p + 6 * w), c, a6); a7 = TOps.MulAdd(TOps.Load(p + 7 * w), c, a7);
+        }
+        TOps.Store(d, a0); TOps.Store(d + w, a1); TOps.Store(d + 2 * w, a2); TOps.Store(d + 3 * w, a3);
+        TOps.Store(d + 4 * w, a4); TOps.Store(d + 5 * w, a5); TOps.Store(d + 6 * w, a6); TOps.Store(d + 7 * w, a7);
     }
 
     /// <summary>8 channels × 1 vector, for the ragged end of a row; 8 independent chains still cover FMA latency.</summary>

@@ -13,6 +13,7 @@ public class Conv2dTests
         { "dilation 2", new(1, 4, 20, 20, 4, 3, 3, PadH: 2, PadW: 2, DilationH: 2, DilationW: 2) },
         { "3 groups", new(1, 6, 9, 9, 6, 3, 3, PadH: 1, PadW: 1, Groups: 3) },
         { "depthwise", new(1, 8, 12, 12, 8, 3, 3, PadH: 1, PadW: 1, Groups: 8) },
+        { "depthwise, rows long enough for the single-channel block", new(2, 3, 5, 140, 3, 5, 5, PadH: 2, PadW: 2, Groups: 3) },
         { "depthwise, multiplier 2", new(1, 4, 10, 10, 8, 3, 3, PadH: 1, PadW: 1, Groups: 4) },
         { "1 channel 5x5, wide odd row", new(1, 1, 40, 70, 1, 5, 5, PadH: 2, PadW: 2) },
         { "1x1", new(1, 16, 33, 37, 16, 1, 1) },
