@@ -499,8 +499,14 @@ public static unsafe class Conv2d
                             float* g2 = real > 2 ? g0 + 2 * gradChannelStride : g0;
                             float* g3 = real > 3 ? g0 + 3 * gradChannelStride : g0;
                             for (int cg = cg0; cg < cg1; cg++)
-                                ConvMicroKernels.WeightBlock<TOps, TVec>(g0, g1, g2, g3, gradRowStride, (float**)columns + (cg - cg0) * J,
-                                    tiling.RowStride, rows, width, acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc);
+                            {
+                                float** groupColumns = (float**)columns + (cg - cg0) * J;
+                                TVec* groupAcc = acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc;
+                                if (TOps.ManyRegisters)
+                                    ConvMicroKernels.WeightBlock<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, rows, width, groupAcc);
+                                else
+                                    ConvMicroKernels.WeightBlockSmall<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, rows, width, groupAcc);
+                            }
                         }
                     }
                 float* gw = (float*)gwAddr + (long)g * ocg * weightCols;
