@@ -95,20 +95,12 @@ public static unsafe class Conv2d
         CheckPath(path);
         fixed (float* pIn = input, pG = gradOutput, pW = gradWeight, pB = gradBias)
         {
+            float* b = gradBias.IsEmpty ? null : pB;
             switch (path)
             {
-                case ConvPath.Vector512: BackwardWeightCore<Simd512, Vector512<float>>(s, pIn, pG, pW); break;
-                case ConvPath.Vector256: BackwardWeightCore<Simd256, Vector256<float>>(s, pIn, pG, pW); break;
-                default: BackwardWeightCore<SimdScalar, float>(s, pIn, pG, pW); break;
-            }
-            if (!gradBias.IsEmpty)
-            {
-                switch (path)
-                {
-                    case ConvPath.Vector512: BiasGradient<Simd512, Vector512<float>>(s, pG, pB); break;
-                    case ConvPath.Vector256: BiasGradient<Simd256, Vector256<float>>(s, pG, pB); break;
-                    default: BiasGradient<SimdScalar, float>(s, pG, pB); break;
-                }
+                case ConvPath.Vector512: BackwardWeightCore<Simd512, Vector512<float>>(s, pIn, pG, pW, b); break;
+                case ConvPath.Vector256: BackwardWeightCore<Simd256, Vector256<float>>(s, pIn, pG, pW, b); break;
+                default: BackwardWeightCore<SimdScalar, float>(s, pIn, pG, pW, b); break;
             }
         }
     }
@@ -142,29 +134,37 @@ public static unsafe class Conv2d
         return taps;
     }
 
-    /// <summary>The input tile layout shared by forward and weight-gradient.</summary>
+    /// <summary>
+    /// The input tile layout shared by forward and weight-gradient. When the conv has no padding and unit stride and
+    /// no read runs past a row, the input itself has the tile's layout and is read in place (<see cref="Direct"/>),
+    /// which saves a copy that would cost as much as a 1x1 conv's arithmetic.
+    /// </summary>
     readonly struct InputTiling
     {
-        public readonly int RowStride, BandRows, TileRows, PhaseStride, ChannelStride, Bands, HaloRows, Phases;
+        public readonly int RowStride, BandRows, TileRows, PhaseStride, ChannelStride, Bands;
+        public readonly bool Direct;
         public readonly int[] Cols;   // [channel * taps + tap] offsets relative to the tile row of the output pixel
 
         /// <summary>
         /// Bands are as tall as fits <paramref name="budgetBytes"/> given <paramref name="tileChannels"/> channels of
         /// tile plus <paramref name="extraBytesPerRow"/> per output row, so a band's data stays in one core's L2.
         /// </summary>
-        public InputTiling(in Conv2dShape s, int vectorWidth, int tileChannels, long extraBytesPerRow, long budgetBytes)
+        public InputTiling(in Conv2dShape s, int vectorWidth, int tileChannels, long extraBytesPerRow, long budgetBytes, int maxBandRows = int.MaxValue)
         {
             var taps = SplitTaps(s);
             int maxQy = 0, maxQx = 0;
             foreach (var t in taps) { maxQy = Math.Max(maxQy, t.Qy); maxQx = Math.Max(maxQx, t.Qx); }
-            HaloRows = maxQy;
-            Phases = s.StrideH * s.StrideW;
+            int phases = s.StrideH * s.StrideW;
             RowStride = RoundUp(s.OutWidth, vectorWidth) + maxQx;
-            long tileRowBytes = (long)tileChannels * Phases * RowStride * sizeof(float);
-            BandRows = (int)Math.Clamp((budgetBytes - tileRowBytes * maxQy) / (tileRowBytes + extraBytesPerRow), 1, s.OutHeight);
+            long tileRowBytes = (long)tileChannels * phases * RowStride * sizeof(float);
+            BandRows = (int)Math.Clamp((budgetBytes - tileRowBytes * maxQy) / (tileRowBytes + extraBytesPerRow), 1, Math.Min(s.OutHeight, maxBandRows));
             TileRows = BandRows + maxQy;
-            PhaseStride = TileRows * RowStride;
-            ChannelStride = Phases * PhaseStride;
+            Direct = phases == 1 && s.PadH == 0 && s.PadW == 0 && RowStride <= s.InWidth
+                && (long)s.InPerGroup * s.InHeight * s.InWidth < int.MaxValue;
+            // Whole-vector rows keep every tile row, and with it each kernel tap at column offset 0, on a vector boundary.
+            RowStride = Direct ? s.InWidth : RoundUp(RowStride, vectorWidth);
+            PhaseStride = Direct ? s.InHeight * s.InWidth : TileRows * RowStride;
+            ChannelStride = phases * PhaseStride;
             Bands = CeilDiv(s.OutHeight, BandRows);
             Cols = new int[s.InPerGroup * taps.Length];
             for (int c = 0; c < s.InPerGroup; c++)
@@ -173,13 +173,22 @@ public static unsafe class Conv2d
                         + taps[t].Qy * RowStride + taps[t].Qx;
         }
 
-        /// <summary>Copies input channels [first, last] of image n, group g, for output rows from y0, to the tile.</summary>
-        public void Fill(in Conv2dShape s, float* input, int n, int g, int first, int last, int y0, float* tile)
+        /// <summary>Floats of tile one task needs for <paramref name="channels"/> channels (none when read in place).</summary>
+        public int TileLength(int channels) => Direct ? 0 : channels * ChannelStride;
+
+        /// <summary>
+        /// Where channel <paramref name="first"/> of image n, group g, starts for the band of output rows from y0:
+        /// in the input itself, or in <paramref name="tile"/> after copying channels [first, last] there.
+        /// </summary>
+        public float* Band(in Conv2dShape s, float* input, int n, int g, int first, int last, int y0, float* tile)
         {
             long plane = (long)s.InHeight * s.InWidth;
+            float* channel = input + ((long)n * s.InChannels + g * s.InPerGroup + first) * plane;
+            if (Direct) return channel + (long)y0 * s.InWidth;
             for (int c = first; c <= last; c++)
-                CopyPhases(input + ((long)n * s.InChannels + g * s.InPerGroup + c) * plane, s.InHeight, s.InWidth,
+                CopyPhases(channel + (c - first) * plane, s.InHeight, s.InWidth,
                     s.StrideH, s.StrideW, -s.PadH, -s.PadW, y0, TileRows, RowStride, tile + (long)(c - first) * ChannelStride);
+            return tile;
         }
     }
 
@@ -207,7 +216,7 @@ public static unsafe class Conv2d
             }
             int bandTasks = s.Batch * groups * tiling.Bands;
             var (chunks, blocksPerChunk) = SplitBlocks(blocks, bandTasks);
-            int tileLength = icg * tiling.ChannelStride;
+            int tileLength = tiling.TileLength(icg);
             fixed (float* pPacked = packed, pBias = packedBias)
             fixed (int* pCols = tiling.Cols)
             {
@@ -218,13 +227,13 @@ public static unsafe class Conv2d
                     int band = rest % tiling.Bands; rest /= tiling.Bands;
                     int g = rest % groups, n = rest / groups;
                     int y0 = band * tiling.BandRows;
-                    float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength);
-                    fixed (float* tile = tileArray)
+                    float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + AlignSlack);
+                    fixed (float* tileStart = tileArray)
                     {
-                        tiling.Fill(s, (float*)inAddr, n, g, 0, icg - 1, y0, tile);
+                        float* tile = Align(tileStart);
                         var job = new GatherBand
                         {
-                            Tile = tile, TileRowStride = tiling.RowStride, Cols = (int*)cAddr, ColCount = cols,
+                            Tile = tiling.Band(s, (float*)inAddr, n, g, 0, icg - 1, y0, tile), TileRowStride = tiling.RowStride, Cols = (int*)cAddr, ColCount = cols,
                             Weights = (float*)wAddr + (long)g * blocks * blockWeights,
                             Bias = (float*)bAddr + g * blocks * ConvMicroKernels.Channels,
                             Dst = (float*)outAddr + (((long)n * s.OutChannels + g * ocg) * s.OutHeight + y0) * s.OutWidth,
@@ -298,7 +307,7 @@ public static unsafe class Conv2d
         }
         int minQy = kys.Min(t => t.Q), maxQy = kys.Max(t => t.Q), minQx = kxs.Min(t => t.Q), maxQx = kxs.Max(t => t.Q);
         int taps = kys.Count * kxs.Count, cols = ocg * taps;
-        int rowStride = RoundUp(phaseW, TOps.Width) + maxQx - minQx;
+        int rowStride = RoundUp(RoundUp(phaseW, TOps.Width) + maxQx - minQx, TOps.Width);
         long rowBytes = (long)ocg * rowStride * sizeof(float);
         int bandRows = (int)Math.Clamp(TileBytes / rowBytes - (maxQy - minQy), 1, phaseH);
         int tileRows = bandRows + maxQy - minQy;
@@ -350,9 +359,10 @@ public static unsafe class Conv2d
                     int g = rest % groups, n = rest / groups;
                     int j0 = band * bandRows, rows = Math.Min(bandRows, phaseH - j0);
                     int blockBegin = chunk * blocksPerChunk, blockEnd = Math.Min(blocks, (chunk + 1) * blocksPerChunk);
-                    float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + scratchLength);
-                    fixed (float* tile = tileArray)
+                    float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + scratchLength + AlignSlack);
+                    fixed (float* tileStart = tileArray)
                     {
+                        float* tile = Align(tileStart);
                         for (int o = 0; o < ocg; o++)
                             CopyPhases((float*)gAddr + ((long)n * s.OutChannels + g * ocg + o) * outPlane, s.OutHeight, s.OutWidth,
                                 1, 1, minQy, minQx, j0, tileRows, rowStride, tile + (long)o * channelStride);
@@ -392,123 +402,131 @@ public static unsafe class Conv2d
     }
 
     /// <summary>
-    /// gradWeight[o][k] = Σ_pixels gradOut[o] · tile[cols[k]]: a GEMM whose long dimension is the pixels. Tasks own
-    /// a range of weight columns for every output channel (so each input channel's tile is copied about once per
-    /// band) and keep per-lane partial sums across all images and bands.
+    /// gradWeight[o][k] = Σ_pixels gradOut[o] · tile[cols[k]]: a GEMM whose long dimension is the pixels. The bias
+    /// gradient rides along as one more column that reads a plane of ones. Tasks own a range of columns or of
+    /// output-channel blocks and keep per-lane partial sums across all images and bands, summing lanes at the end.
     /// </summary>
-    static void BackwardWeightCore<TOps, TVec>(Conv2dShape s, float* input, float* gradOut, float* gradWeight)
+    static void BackwardWeightCore<TOps, TVec>(Conv2dShape s, float* input, float* gradOut, float* gradWeight, float* gradBias)
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
         int w = TOps.Width, taps = s.KernelH * s.KernelW, icg = s.InPerGroup, ocg = s.OutPerGroup, groups = s.Groups;
         const int C = ConvMicroKernels.WeightChannels, J = ConvMicroKernels.WeightCols, Acc = C * J;
-        int cols = icg * taps, colGroups = CeilDiv(cols, J), blocks = CeilDiv(ocg, C);
+        int weightCols = icg * taps;
+        int cols = weightCols + (gradBias != null ? 1 : 0);
+        int colGroups = CeilDiv(cols, J), blocks = CeilDiv(ocg, C);
         int width = RoundUp(s.OutWidth, w);
         bool directGrad = width == s.OutWidth;
-        int rangesPerGroup = Math.Clamp(CeilDiv(2 * Compute.Threads, groups), 1, colGroups);
-        int groupsPerRange = CeilDiv(colGroups, rangesPerGroup);
-        rangesPerGroup = CeilDiv(colGroups, groupsPerRange);
-        // A band holds the tile of one task's channels and the output gradient of every channel.
+        // Every column range re-reads the whole output gradient and every block range the whole input, so split the
+        // longer of the two dimensions only, into about four tasks per thread (balance under noisy neighbours).
+        int wantedTasks = Math.Max(1, CeilDiv(4 * Compute.Threads, groups));
+        bool splitColumns = colGroups >= blocks;
+        int colRanges = splitColumns ? Math.Min(wantedTasks, colGroups) : 1;
+        int groupsPerRange = CeilDiv(colGroups, colRanges);
+        colRanges = CeilDiv(colGroups, groupsPerRange);
+        int blockRanges = splitColumns ? 1 : Math.Min(wantedTasks, blocks);
+        int blocksPerRange = CeilDiv(blocks, blockRanges);
+        blockRanges = CeilDiv(blocks, blocksPerRange);
         int channelsPerTask = Math.Min(icg, CeilDiv(groupsPerRange * J, taps) + 1);
-        var tiling = new InputTiling(s, w, channelsPerTask, (long)ocg * width * sizeof(float), TileBytes);
-        var colOffsets = new int[colGroups * J];
-        Array.Copy(tiling.Cols, colOffsets, cols);
-        // Padding columns re-read the last real column, which lies in the tile of the task that owns it; their sums are dropped.
-        for (int k = cols; k < colOffsets.Length; k++) colOffsets[k] = tiling.Cols[cols - 1];
+        // Bands short enough that one block's gradient rows (C × rows × width) stay in L1 across the column groups.
+        int l1Rows = Math.Max(1, 24 * 1024 / (C * width * sizeof(float)));
+        var tiling = new InputTiling(s, w, channelsPerTask, (long)Math.Min(ocg, blocksPerRange * C) * width * sizeof(float), TileBytes, l1Rows);
         long outPlane = (long)s.OutHeight * s.OutWidth;
-        fixed (int* pCols = colOffsets)
+        int[] tileCols = tiling.Cols;
+        nint inAddr = (nint)input, gAddr = (nint)gradOut, gwAddr = (nint)gradWeight, gbAddr = (nint)gradBias;
+        Compute.For(groups * colRanges * blockRanges, task =>
         {
-            nint inAddr = (nint)input, gAddr = (nint)gradOut, gwAddr = (nint)gradWeight, cAddr = (nint)pCols;
-            Compute.For(groups * rangesPerGroup, task =>
+            int blockRange = task % blockRanges, rest = task / blockRanges;
+            int g = rest / colRanges, range = rest % colRanges;
+            int cg0 = range * groupsPerRange, cg1 = Math.Min(colGroups, cg0 + groupsPerRange);
+            int blk0 = blockRange * blocksPerRange, blk1 = Math.Min(blocks, blk0 + blocksPerRange);
+            int k0 = cg0 * J, k1 = cg1 * J;   // this task's columns, padding included
+            // Input channels this task's weight columns read; none when it holds only the bias column and padding.
+            int first = k0 < weightCols ? k0 / taps : 0;
+            int last = k0 < weightCols ? (Math.Min(k1, weightCols) - 1) / taps : -1;
+            bool ownsOnes = gradBias != null && k1 > weightCols;
+            int accCount = (blk1 - blk0) * (cg1 - cg0) * Acc;
+            int tileLength = tiling.TileLength(last - first + 1);
+            int onesLength = ownsOnes ? tiling.BandRows * tiling.RowStride : 0;
+            int gradTileLength = directGrad ? 0 : ocg * tiling.BandRows * width;
+            float[] accArray = ArrayPool<float>.Shared.Rent(accCount * w + AlignSlack);
+            float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + onesLength + gradTileLength + AlignSlack);
+            nint[] columnArray = ArrayPool<nint>.Shared.Rent(k1 - k0);
+            fixed (float* accStart = accArray, tileStart = tileArray)
+            fixed (nint* columns = columnArray)
             {
-                int g = task / rangesPerGroup, range = task % rangesPerGroup;
-                int cg0 = range * groupsPerRange, cg1 = Math.Min(colGroups, cg0 + groupsPerRange);
-                int first = cg0 * J / taps, last = Math.Min(cols - 1, cg1 * J - 1) / taps;
-                int accCount = blocks * (cg1 - cg0) * Acc;
-                int tileLength = (last - first + 1) * tiling.ChannelStride;
-                int gradTileLength = directGrad ? 0 : ocg * tiling.BandRows * width;
-                float[] accArray = ArrayPool<float>.Shared.Rent(accCount * w);
-                float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + gradTileLength);
-                fixed (float* accFloats = accArray, tile = tileArray)
-                {
-                    // Accumulators of one column group for every channel block sit together: the band loop walks
-                    // column groups outermost so a group's few tile rows stay in L1 across all blocks.
-                    TVec* acc = (TVec*)accFloats;
-                    for (int i = 0; i < accCount; i++) acc[i] = TOps.Zero;
-                    float* tileOrigin = tile - (long)first * tiling.ChannelStride;
-                    float* gradTile = tile + tileLength;
-                    int* colBase = (int*)cAddr;
-                    for (int n = 0; n < s.Batch; n++)
-                        for (int band = 0; band < tiling.Bands; band++)
+                float* accFloats = Align(accStart), tile = Align(tileStart);
+                TVec* acc = (TVec*)accFloats;
+                for (int i = 0; i < accCount; i++) acc[i] = TOps.Zero;
+                float* ones = tile + tileLength;
+                new Span<float>(ones, onesLength).Fill(1f);
+                float* gradTile = ones + onesLength;
+                for (int n = 0; n < s.Batch; n++)
+                    for (int band = 0; band < tiling.Bands; band++)
+                    {
+                        int y0 = band * tiling.BandRows, rows = Math.Min(tiling.BandRows, s.OutHeight - y0);
+                        float* bandOrigin = last >= first
+                            ? tiling.Band(s, (float*)inAddr, n, g, first, last, y0, tile) - (long)first * tiling.ChannelStride
+                            : null;
+                        // Padding columns repeat a column this task can read (the ones, or its last weight column); their sums are dropped.
+                        for (int k = k0; k < k1; k++)
+                            columns[k - k0] = k < weightCols ? (nint)(bandOrigin + tileCols[k])
+                                : ownsOnes ? (nint)ones
+                                : (nint)(bandOrigin + tileCols[weightCols - 1]);
+                        float* gradGroup = (float*)gAddr + (((long)n * s.OutChannels + g * ocg) * s.OutHeight + y0) * s.OutWidth;
+                        long gradChannelStride = outPlane;
+                        int gradRowStride = s.OutWidth;
+                        if (!directGrad)
                         {
-                            int y0 = band * tiling.BandRows, rows = Math.Min(tiling.BandRows, s.OutHeight - y0);
-                            tiling.Fill(s, (float*)inAddr, n, g, first, last, y0, tile);
-                            float* gradGroup = (float*)gAddr + (((long)n * s.OutChannels + g * ocg) * s.OutHeight + y0) * s.OutWidth;
-                            long gradChannelStride = outPlane;
-                            int gradRowStride = s.OutWidth;
-                            if (!directGrad)
-                            {
-                                // Zero lanes past the row end, so the whole-vector loop adds nothing for them.
-                                for (int o = 0; o < ocg; o++)
-                                    for (int j = 0; j < rows; j++)
-                                    {
-                                        float* to = gradTile + ((long)o * tiling.BandRows + j) * width;
-                                        new ReadOnlySpan<float>(gradGroup + o * outPlane + (long)j * s.OutWidth, s.OutWidth).CopyTo(new Span<float>(to, s.OutWidth));
-                                        new Span<float>(to + s.OutWidth, width - s.OutWidth).Clear();
-                                    }
-                                gradGroup = gradTile;
-                                gradChannelStride = (long)tiling.BandRows * width;
-                                gradRowStride = width;
-                            }
+                            // Zero lanes past the row end, so the whole-vector loop adds nothing for them.
+                            for (int o = blk0 * C; o < Math.Min(ocg, blk1 * C); o++)
+                                for (int j = 0; j < rows; j++)
+                                {
+                                    float* to = gradTile + ((long)o * tiling.BandRows + j) * width;
+                                    new ReadOnlySpan<float>(gradGroup + o * outPlane + (long)j * s.OutWidth, s.OutWidth).CopyTo(new Span<float>(to, s.OutWidth));
+                                    new Span<float>(to + s.OutWidth, width - s.OutWidth).Clear();
+                                }
+                            gradGroup = gradTile;
+                            gradChannelStride = (long)tiling.BandRows * width;
+                            gradRowStride = width;
+                        }
+                        // Channel blocks are the outer loop: a block's few gradient rows stay in L1 while the task's
+                        // column groups stream their tile rows from L2.
+                        for (int blk = blk0; blk < blk1; blk++)
+                        {
+                            float* g0 = gradGroup + blk * C * gradChannelStride;
+                            int real = Math.Min(C, ocg - blk * C);
+                            float* g1 = real > 1 ? g0 + gradChannelStride : g0;
+                            float* g2 = real > 2 ? g0 + 2 * gradChannelStride : g0;
+                            float* g3 = real > 3 ? g0 + 3 * gradChannelStride : g0;
                             for (int cg = cg0; cg < cg1; cg++)
-                                for (int blk = 0; blk < blocks; blk++)
-                                {
-                                    float* g0 = gradGroup + blk * C * gradChannelStride;
-                                    int real = Math.Min(C, ocg - blk * C);
-                                    float* g1 = real > 1 ? g0 + gradChannelStride : g0;
-                                    float* g2 = real > 2 ? g0 + 2 * gradChannelStride : g0;
-                                    float* g3 = real > 3 ? g0 + 3 * gradChannelStride : g0;
-                                    ConvMicroKernels.WeightBlock<TOps, TVec>(g0, g1, g2, g3, gradRowStride, tileOrigin, tiling.RowStride,
-                                        colBase + cg * J, rows, width, acc + ((cg - cg0) * blocks + blk) * Acc);
-                                }
+                            {
+                                float** groupColumns = (float**)columns + (cg - cg0) * J;
+                                TVec* groupAcc = acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc;
+                                if (TOps.ManyRegisters)
+                                    ConvMicroKernels.WeightBlock<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, rows, width, groupAcc);
+                                else
+                                    ConvMicroKernels.WeightBlockSmall<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, rows, width, groupAcc);
+                            }
                         }
-                    float* gw = (float*)gwAddr + (long)g * ocg * cols;
+                    }
+                float* gw = (float*)gwAddr + (long)g * ocg * weightCols;
+                for (int blk = blk0; blk < blk1; blk++)
                     for (int cg = cg0; cg < cg1; cg++)
-                        for (int blk = 0; blk < blocks; blk++)
-                        {
-                            TVec* a = acc + ((cg - cg0) * blocks + blk) * Acc;
-                            for (int m = 0; m < C; m++)
-                                for (int j = 0; j < J; j++)
-                                {
-                                    int oc = blk * C + m, k = cg * J + j;
-                                    if (oc < ocg && k < cols) gw[(long)oc * cols + k] = TOps.Sum(a[m * J + j]);
-                                }
-                        }
-                }
-                ArrayPool<float>.Shared.Return(accArray);
-                ArrayPool<float>.Shared.Return(tileArray);
-            });
-        }
-    }
-
-    /// <summary>Per output channel, lane-wise sums over every image's plane, then the lanes and the ragged end.</summary>
-    static void BiasGradient<TOps, TVec>(Conv2dShape s, float* gradOut, float* gradBias)
-        where TOps : struct, ISimd<TVec> where TVec : unmanaged
-    {
-        long plane = (long)s.OutHeight * s.OutWidth;
-        nint gAddr = (nint)gradOut, bAddr = (nint)gradBias;
-        Compute.For(s.OutChannels, oc =>
-        {
-            int w = TOps.Width;
-            TVec acc = TOps.Zero;
-            float tail = 0f;
-            for (int n = 0; n < s.Batch; n++)
-            {
-                float* p = (float*)gAddr + ((long)n * s.OutChannels + oc) * plane;
-                long i = 0;
-                for (; i + w <= plane; i += w) acc = TOps.Add(acc, TOps.Load(p + i));
-                for (; i < plane; i++) tail += p[i];
+                    {
+                        TVec* a = acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc;
+                        for (int m = 0; m < C; m++)
+                            for (int j = 0; j < J; j++)
+                            {
+                                int oc = blk * C + m, k = cg * J + j;
+                                if (oc >= ocg || k >= cols) continue;
+                                if (k < weightCols) gw[(long)oc * weightCols + k] = TOps.Sum(a[m * J + j]);
+                                else ((float*)gbAddr)[g * ocg + oc] = TOps.Sum(a[m * J + j]);
+                            }
+                    }
             }
-            ((float*)bAddr)[oc] = TOps.Sum(acc) + tail;
+            ArrayPool<float>.Shared.Return(accArray);
+            ArrayPool<float>.Shared.Return(tileArray);
+            ArrayPool<nint>.Shared.Return(columnArray);
         });
     }
 
@@ -542,6 +560,11 @@ public static unsafe class Conv2d
             }
         }
     }
+
+    /// <summary>Extra floats rented so a buffer can start on a 64-byte line (pooled arrays are only 8-byte aligned).</summary>
+    const int AlignSlack = 16;
+
+    static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
     static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
     static int CeilDiv(int a, int b) => -FloorDiv(-a, b);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Restora.Core.Kernels;
 
@@ -14,6 +15,8 @@ internal enum ConvPath { Vector512, Vector256, Scalar }
 internal unsafe interface ISimd<TVec> where TVec : unmanaged
 {
     static abstract int Width { get; }
+    /// <summary>Whether 32 vector registers are available; otherwise 16, and the kernels pick smaller register blocks.</summary>
+    static abstract bool ManyRegisters { get; }
     static abstract TVec Zero { get; }
     static abstract TVec Load(float* p);
     static abstract void Store(float* p, TVec v);
@@ -29,6 +32,7 @@ internal unsafe interface ISimd<TVec> where TVec : unmanaged
 internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
 {
     public static int Width => Vector512<float>.Count;
+    public static bool ManyRegisters => true;
     public static Vector512<float> Zero => Vector512<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* p) => Vector512.Load(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector512<float> v) => v.Store(p);
@@ -42,6 +46,8 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
 internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
 {
     public static int Width => Vector256<float>.Count;
+    /// <summary>AVX-512VL gives 256-bit code the upper 16 registers too; plain AVX2 has 16.</summary>
+    public static bool ManyRegisters => Avx512F.VL.IsSupported;
     public static Vector256<float> Zero => Vector256<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* p) => Vector256.Load(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector256<float> v) => v.Store(p);
@@ -56,6 +62,8 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
 internal readonly unsafe struct SimdScalar : ISimd<float>
 {
     public static int Width => 1;
+    /// <summary>Takes the 16-register blocks: portable code should not count on more, and tests cover those blocks through this path.</summary>
+    public static bool ManyRegisters => false;
     public static float Zero => 0f;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Load(float* p) => *p;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, float v) => *p = v;

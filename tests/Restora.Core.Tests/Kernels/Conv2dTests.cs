@@ -13,11 +13,13 @@ public class Conv2dTests
         { "dilation 2", new(1, 4, 20, 20, 4, 3, 3, PadH: 2, PadW: 2, DilationH: 2, DilationW: 2) },
         { "3 groups", new(1, 6, 9, 9, 6, 3, 3, PadH: 1, PadW: 1, Groups: 3) },
         { "depthwise", new(1, 8, 12, 12, 8, 3, 3, PadH: 1, PadW: 1, Groups: 8) },
+        { "depthwise, rows long enough for the single-channel block", new(2, 3, 5, 140, 3, 5, 5, PadH: 2, PadW: 2, Groups: 3) },
         { "depthwise, multiplier 2", new(1, 4, 10, 10, 8, 3, 3, PadH: 1, PadW: 1, Groups: 4) },
         { "1 channel 5x5, wide odd row", new(1, 1, 40, 70, 1, 5, 5, PadH: 2, PadW: 2) },
         { "1x1", new(1, 16, 33, 37, 16, 1, 1) },
         { "9x9 first layer", new(1, 3, 30, 30, 16, 9, 9, PadH: 4, PadW: 4) },
         { "last layer to 3 channels", new(1, 16, 19, 21, 3, 3, 3, PadH: 1, PadW: 1) },
+        { "last layer to 1 channel, rows long enough for the narrow block", new(1, 5, 6, 100, 1, 3, 3, PadH: 1, PadW: 1) },
         { "asymmetric kernel and stride", new(1, 2, 7, 7, 3, 2, 3, StrideH: 2, StrideW: 1, PadH: 0, PadW: 1) },
         { "stride 3 no padding", new(2, 4, 8, 9, 5, 3, 3, StrideH: 3, StrideW: 3) },
         { "1x1 stride 2 (phases nobody reads)", new(1, 3, 5, 5, 2, 1, 1, StrideH: 2, StrideW: 2) },
@@ -27,6 +29,9 @@ public class Conv2dTests
         { "kernel larger than input", new(1, 2, 3, 3, 2, 5, 5, PadH: 2, PadW: 2) },
         { "stride 2 with dilation 2", new(2, 3, 5, 4, 2, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 2, DilationH: 2, DilationW: 2) },
         { "64 wide exactly, 5 channel blocks", new(1, 7, 6, 64, 18, 3, 3, PadH: 1, PadW: 1) },
+        { "no padding, input read in place", new(2, 5, 7, 66, 6, 3, 3) },
+        { "1x1 read in place", new(1, 8, 5, 32, 12, 1, 1) },
+        { "a task holding only the bias column", new(1, 2, 9, 9, 3, 3, 3, PadH: 1, PadW: 1) },
     };
 
     public static IEnumerable<object[]> Paths()
