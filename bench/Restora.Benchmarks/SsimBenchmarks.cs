@@ -39,7 +39,7 @@ public class SsimBenchmarks
                     reference.Data[i] = v / 255f;
                     test.Data[i] = Math.Clamp(v + noise, 0, 255) / 255f;
                 }
-        FullReference.Threads = Threads == 0 ? Environment.ProcessorCount : Threads;
+        Restora.Core.Compute.Threads = Threads == 0 ? Environment.ProcessorCount : Threads;
     }
 
     [Benchmark(Baseline = true)]
