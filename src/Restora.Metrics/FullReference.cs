@@ -6,18 +6,13 @@ namespace Restora.Metrics;
 /// <summary>
 /// Full-reference quality metrics: a test image scored against its reference. Images are compared as
 /// double 0..1 (so a peak of 1.0 here is 255 on the 0..255 scale); alpha is ignored; a gray image can only
-/// be compared with a gray one. Every metric gives the same bits for any <see cref="Threads"/> setting.
+/// be compared with a gray one. Every metric gives the same bits for any thread count.
 /// </summary>
 public static class FullReference
 {
-    static int threads = Environment.ProcessorCount;
-
-    /// <summary>Threads the metrics may use (the CLI's <c>--threads</c>); results do not depend on it.</summary>
-    public static int Threads
-    {
-        get => threads;
-        set => threads = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), $"threads must be at least 1, got {value}");
-    }
+    /// <summary>Threads the metrics use: Restora's one setting (<see cref="Restora.Core.Compute.Threads"/>, the
+    /// CLI's <c>--threads</c>); results do not depend on it.</summary>
+    static int Threads => Restora.Core.Compute.Threads;
 
     /// <summary>The names <see cref="Compute"/> accepts, canonical spelling first.</summary>
     public static IReadOnlyList<string> KnownMetrics { get; } = ["psnr", "ssim", "ms-ssim", "psnr-b"];

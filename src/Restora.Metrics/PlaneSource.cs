@@ -14,14 +14,6 @@ internal abstract class PlaneSource(int width, int height)
 
     /// <summary>Writes row <paramref name="y"/> (0-based, after shaving) into the first Width elements of <paramref name="destination"/>.</summary>
     public abstract void ReadRow(int y, Span<double> destination);
-
-    /// <summary>The whole plane as a fresh array, row-major.</summary>
-    public double[] ToArray()
-    {
-        var result = new double[(long)Width * Height];
-        for (int y = 0; y < Height; y++) ReadRow(y, result.AsSpan(y * Width, Width));
-        return result;
-    }
 }
 
 /// <summary>One stored channel of an image, cropped by the shave.</summary>

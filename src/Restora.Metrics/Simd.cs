@@ -95,8 +95,9 @@ internal static class Simd
 internal interface ILanes<TVec> where TVec : struct
 {
     static abstract int Count { get; }
-    static abstract TVec Load(ref double source, int offset);
-    static abstract void Store(TVec value, ref double destination, int offset);
+    /// <summary>Count doubles starting at <paramref name="source"/> (unaligned).</summary>
+    static abstract TVec Load(ref double source);
+    static abstract void Store(TVec value, ref double destination);
     static abstract TVec Splat(double value);
     /// <summary>a * b + c with a single rounding.</summary>
     static abstract TVec Fma(TVec a, TVec b, TVec c);
@@ -109,8 +110,8 @@ internal interface ILanes<TVec> where TVec : struct
 internal readonly struct Lanes512 : ILanes<Vector512<double>>
 {
     public static int Count => Vector512<double>.Count;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Load(ref double s, int o) => Vector512.LoadUnsafe(ref s, (nuint)o);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<double> v, ref double d, int o) => v.StoreUnsafe(ref d, (nuint)o);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Load(ref double s) => Vector512.LoadUnsafe(ref s);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<double> v, ref double d) => v.StoreUnsafe(ref d);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Splat(double x) => Vector512.Create(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Fma(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Add(Vector512<double> a, Vector512<double> b) => a + b;
@@ -122,8 +123,8 @@ internal readonly struct Lanes512 : ILanes<Vector512<double>>
 internal readonly struct Lanes256 : ILanes<Vector256<double>>
 {
     public static int Count => Vector256<double>.Count;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Load(ref double s, int o) => Vector256.LoadUnsafe(ref s, (nuint)o);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<double> v, ref double d, int o) => v.StoreUnsafe(ref d, (nuint)o);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Load(ref double s) => Vector256.LoadUnsafe(ref s);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<double> v, ref double d) => v.StoreUnsafe(ref d);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Splat(double x) => Vector256.Create(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Fma(Vector256<double> a, Vector256<double> b, Vector256<double> c) => Vector256.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Add(Vector256<double> a, Vector256<double> b) => a + b;
@@ -135,8 +136,8 @@ internal readonly struct Lanes256 : ILanes<Vector256<double>>
 internal readonly struct LanesScalar : ILanes<double>
 {
     public static int Count => 1;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Load(ref double s, int o) => Unsafe.Add(ref s, o);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(double v, ref double d, int o) => Unsafe.Add(ref d, o) = v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Load(ref double s) => s;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(double v, ref double d) => d = v;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Splat(double x) => x;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Fma(double a, double b, double c) => Math.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Add(double a, double b) => a + b;

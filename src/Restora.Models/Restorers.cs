@@ -1,4 +1,6 @@
 using Restora.Imaging;
+using Restora.Models.Upscaling;
+using Restora.Models.Zoo;
 
 namespace Restora.Models;
 
@@ -42,11 +44,15 @@ public static class Restorers
         all.Add(restorer);
     }
 
+    /// <summary>Classic methods and registered models first, then the pretrained catalog (installed on first use).</summary>
     public static IRestorer Get(string name, RestorationTask task)
     {
-        var found = all.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
+        var found = all.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
+            ?? (ModelCatalog.Find(name) is { } info ? new PretrainedRestorer(info) : null);
         string taskName = TaskSettings.TaskName(task);
-        string known = string.Join(", ", all.Where(r => r.Supports(task)).Select(r => r.Name));
+        var candidates = all.Where(r => r.Supports(task)).Select(r => r.Name)
+            .Concat(task == RestorationTask.SuperResolution ? ModelCatalog.All.Select(m => m.Name) : []);
+        string known = string.Join(", ", candidates);
         if (found is null) throw new ArgumentException($"unknown method '{name}' for {taskName} (known: {known})");
         if (!found.Supports(task)) throw new ArgumentException($"method '{name}' does not do {taskName} (use: {known})");
         return found;

@@ -21,4 +21,16 @@ public class ReferenceFiguresTests
         Assert.InRange(r.Json.GetProperty("psnr").GetDouble(), psnr - 0.01, psnr + 0.01);
         Assert.InRange(r.Json.GetProperty("ssim").GetDouble(), ssim - 0.001, ssim + 0.001);
     }
+
+    [Theory]
+    [InlineData("esrgan-thick-x4", 29.95, 0.8523)]
+    [InlineData("esrgan-slim-x4", 28.60, 0.8135)]
+    public void Pretrained_model_eval_reproduces_the_measured_figures(string model, double psnr, double ssim)
+    {
+        var data = Path.Combine(CliRunner.SharedFolder, "datasets", "CSet5");
+        var r = CliRunner.Run("eval", "--data", data, "--task", "sr", "--scale", "4", "--method", model, "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.InRange(r.Json.GetProperty("psnr").GetDouble(), psnr - 0.01, psnr + 0.01);
+        Assert.InRange(r.Json.GetProperty("ssim").GetDouble(), ssim - 0.001, ssim + 0.001);
+    }
 }

@@ -22,6 +22,16 @@ public class DeterminismTests
     }
 
     [Fact]
+    public void Ssim_over_several_column_strips_is_the_same_at_every_width_and_thread_count()
+    {
+        var (r, t) = TestImages.Pair(2 * SsimCore.StripColumns + 10 + 45, 61, 3, 25);
+        long expected = BitConverter.DoubleToInt64Bits(FullReference.Ssim(r, t, null, SimdLevel.Scalar, 1));
+        foreach (var level in Levels)
+            foreach (int threads in new[] { 1, 2, 5 })
+                Assert.Equal(expected, BitConverter.DoubleToInt64Bits(FullReference.Ssim(r, t, null, level, threads)));
+    }
+
+    [Fact]
     public void MsSsim_vector_paths_match_the_scalar_path_bit_for_bit()
     {
         var (r, t) = TestImages.Pair(203, 187, 3, 25);

@@ -78,16 +78,24 @@ public class KnownAnswerTests
         Assert.Equal(FullReference.PsnrB(Crop(r, 5), Crop(t, 5), plain), FullReference.PsnrB(r, t, o));
     }
 
-    [Fact]
-    public void Ssim_matches_a_direct_two_dimensional_window_sum()
+    [Theory]
+    [InlineData(29, 23)]
+    [InlineData(2 * SsimCore.StripColumns + 10 + 37, 19)] // two full column strips and a partial one
+    public void Ssim_matches_a_direct_two_dimensional_window_sum(int width, int height)
     {
-        // An independent, obviously-correct O(121) per pixel evaluation of ssim_index.m, on 0..255 with L = 255.
-        var (r, t) = TestImages.Pair(29, 23, 1, 40);
+        var (r, t) = TestImages.Pair(width, height, 1, 40);
+        Assert.Equal(DirectSsim(r, t), FullReference.Ssim(r, t), 1e-12);
+    }
+
+    /// <summary>An independent, obviously-correct O(121) per pixel evaluation of ssim_index.m, on 0..255 with L = 255.</summary>
+    static double DirectSsim(Image r, Image t)
+    {
+        int width = r.Width, height = r.Height;
         double[] w1 = new double[11];
         double s = 0;
         for (int k = 0; k < 11; k++) { w1[k] = Math.Exp(-((k - 5) * (k - 5)) / (2 * 1.5 * 1.5)); s += w1[k]; }
         double c1 = Math.Pow(0.01 * 255, 2), c2 = Math.Pow(0.03 * 255, 2), total = 0;
-        int ow = 29 - 10, oh = 23 - 10;
+        int ow = width - 10, oh = height - 10;
         for (int oy = 0; oy < oh; oy++)
             for (int ox = 0; ox < ow; ox++)
             {
@@ -96,12 +104,12 @@ public class KnownAnswerTests
                     for (int i = 0; i < 11; i++)
                     {
                         double wgt = w1[j] / s * (w1[i] / s);
-                        double a = 255.0 * r.Data[(oy + j) * 29 + ox + i], b = 255.0 * t.Data[(oy + j) * 29 + ox + i];
+                        double a = 255.0 * r.Data[(oy + j) * width + ox + i], b = 255.0 * t.Data[(oy + j) * width + ox + i];
                         mx += wgt * a; my += wgt * b; xx += wgt * a * a; yy += wgt * b * b; xy += wgt * a * b;
                     }
                 total += (2 * mx * my + c1) * (2 * (xy - mx * my) + c2) / ((mx * mx + my * my + c1) * (xx - mx * mx + yy - my * my + c2));
             }
-        Assert.Equal(total / (ow * oh), FullReference.Ssim(r, t), 1e-12);
+        return total / (ow * oh);
     }
 
     [Fact]

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Restora's conv2d against PyTorch on the same shapes, run back to back so both see the same machine load.
+# Usage: scripts/bench-conv-vs-torch.sh [ROUNDS] [THREADS]   (needs python3-torch; prints one line per run, then medians)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+rounds=${1:-5}; threads=${2:-2}
+dotnet build bench/Restora.Benchmarks -c Release --nologo -v q >/dev/null
+ours="dotnet bench/Restora.Benchmarks/bin/Release/net10.0/Restora.Benchmarks.dll conv"
+torch="/usr/bin/python3 /work/shared/tools/torch-conv-bench.py"
+gf() { sed -E 's/.*"gflops": ([0-9.]+).*/\1/'; }
+results=$(mktemp)
+for ((r = 1; r <= rounds; r++)); do
+  for c in 64 32; do
+    for mode in "" "--backward"; do
+      a=$($ours $c $c 256 3 $mode --threads "$threads" | gf)
+      b=$($torch $c $c 256 3 $mode --threads "$threads" | gf)
+      echo "round $r  ${c}->${c} ${mode:-forward}  restora $a  torch $b" | tee -a "$results"
+    done
+  done
+done
+echo "medians over $rounds rounds (GFLOP/s, threads $threads):"
+/usr/bin/python3 - "$results" <<'PY'
+import sys, statistics, collections
+runs = collections.defaultdict(lambda: ([], []))
+for line in open(sys.argv[1]):
+    f = line.split()
+    runs[(f[2], f[3])][0].append(float(f[5])); runs[(f[2], f[3])][1].append(float(f[7]))
+for (shape, mode), (ours, torch) in runs.items():
+    a, b = statistics.median(ours), statistics.median(torch)
+    print(f"  {shape:7} {mode:10}  restora {a:6.1f}  torch {b:6.1f}  ratio {a / b:.2f}")
+PY
+rm -f "$results"

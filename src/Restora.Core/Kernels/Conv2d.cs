@@ -1,0 +1,573 @@
+using System.Buffers;
+using System.Runtime.Intrinsics;
+
+namespace Restora.Core.Kernels;
+
+/// <summary>
+/// Fast conv2d on NCHW tensors, same contract as <see cref="Conv2dReference"/>.
+///
+/// Every pass is a register-blocked direct convolution on the original layout. A band of rows of the source
+/// is copied into a small zero-padded tile (split into stride phases when the stride is not 1), so padding,
+/// stride and dilation all become plain offsets: output pixels along a row then read consecutive tile
+/// floats for every (channel, tap) column, and one vector load feeds four output channels.
+/// Forward and input-gradient share the gather micro-kernel; weight-gradient reduces over pixels in vector
+/// lanes and sums lanes once at the end.
+///
+/// Bit-identical for any thread count: work is split only over output elements (bands of rows, channel blocks,
+/// weight columns), never over a sum, so each element is accumulated in one fixed order.
+/// </summary>
+public static unsafe class Conv2d
+{
+    /// <summary>Widest instruction set this machine accelerates.</summary>
+    internal static ConvPath BestPath =>
+        Vector512.IsHardwareAccelerated ? ConvPath.Vector512 :
+        Vector256.IsHardwareAccelerated ? ConvPath.Vector256 : ConvPath.Scalar;
+
+    /// <summary>Source tiles are sized to stay in a core's L2 while every channel block of the band reads them.</summary>
+    const int TileBytes = 512 * 1024;
+
+    public static void Forward(in Conv2dShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> output) => Forward(BestPath, s, input, weight, bias, output);
+
+    public static void BackwardInput(in Conv2dShape s, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight,
+        Span<float> gradInput) => BackwardInput(BestPath, s, gradOutput, weight, gradInput);
+
+    public static void BackwardWeight(in Conv2dShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput,
+        Span<float> gradWeight, Span<float> gradBias) => BackwardWeight(BestPath, s, input, gradOutput, gradWeight, gradBias);
+
+    public static void ForwardScalar(in Conv2dShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> output) => Forward(ConvPath.Scalar, s, input, weight, bias, output);
+
+    public static void BackwardInputScalar(in Conv2dShape s, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight,
+        Span<float> gradInput) => BackwardInput(ConvPath.Scalar, s, gradOutput, weight, gradInput);
+
+    public static void BackwardWeightScalar(in Conv2dShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput,
+        Span<float> gradWeight, Span<float> gradBias) => BackwardWeight(ConvPath.Scalar, s, input, gradOutput, gradWeight, gradBias);
+
+    internal static void Forward(ConvPath path, in Conv2dShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> output)
+    {
+        s.Validate();
+        Require(input.Length, s.InputLength, "input");
+        Require(weight.Length, s.WeightLength, "weight");
+        Require(output.Length, s.OutputLength, "output");
+        if (!bias.IsEmpty) Require(bias.Length, s.OutChannels, "bias");
+        CheckPath(path);
+        fixed (float* pIn = input, pW = weight, pB = bias, pOut = output)
+        {
+            float* b = bias.IsEmpty ? null : pB;
+            switch (path)
+            {
+                case ConvPath.Vector512: ForwardCore<Simd512, Vector512<float>>(s, pIn, pW, b, pOut); break;
+                case ConvPath.Vector256: ForwardCore<Simd256, Vector256<float>>(s, pIn, pW, b, pOut); break;
+                default: ForwardCore<SimdScalar, float>(s, pIn, pW, b, pOut); break;
+            }
+        }
+    }
+
+    internal static void BackwardInput(ConvPath path, in Conv2dShape s, ReadOnlySpan<float> gradOutput,
+        ReadOnlySpan<float> weight, Span<float> gradInput)
+    {
+        s.Validate();
+        Require(gradOutput.Length, s.OutputLength, "gradOutput");
+        Require(weight.Length, s.WeightLength, "weight");
+        Require(gradInput.Length, s.InputLength, "gradInput");
+        CheckPath(path);
+        fixed (float* pG = gradOutput, pW = weight, pOut = gradInput)
+        {
+            switch (path)
+            {
+                case ConvPath.Vector512: BackwardInputCore<Simd512, Vector512<float>>(s, pG, pW, pOut); break;
+                case ConvPath.Vector256: BackwardInputCore<Simd256, Vector256<float>>(s, pG, pW, pOut); break;
+                default: BackwardInputCore<SimdScalar, float>(s, pG, pW, pOut); break;
+            }
+        }
+    }
+
+    internal static void BackwardWeight(ConvPath path, in Conv2dShape s, ReadOnlySpan<float> input,
+        ReadOnlySpan<float> gradOutput, Span<float> gradWeight, Span<float> gradBias)
+    {
+        s.Validate();
+        Require(input.Length, s.InputLength, "input");
+        Require(gradOutput.Length, s.OutputLength, "gradOutput");
+        Require(gradWeight.Length, s.WeightLength, "gradWeight");
+        if (!gradBias.IsEmpty) Require(gradBias.Length, s.OutChannels, "gradBias");
+        CheckPath(path);
+        fixed (float* pIn = input, pG = gradOutput, pW = gradWeight, pB = gradBias)
+        {
+            float* b = gradBias.IsEmpty ? null : pB;
+            switch (path)
+            {
+                case ConvPath.Vector512: BackwardWeightCore<Simd512, Vector512<float>>(s, pIn, pG, pW, b); break;
+                case ConvPath.Vector256: BackwardWeightCore<Simd256, Vector256<float>>(s, pIn, pG, pW, b); break;
+                default: BackwardWeightCore<SimdScalar, float>(s, pIn, pG, pW, b); break;
+            }
+        }
+    }
+
+    static void Require(long actual, long expected, string name)
+    {
+        if (actual != expected) throw new ArgumentException($"conv2d: {name} has {actual} elements, the shape needs {expected}");
+    }
+
+    static void CheckPath(ConvPath path)
+    {
+        if (path == ConvPath.Vector512 && !Vector512.IsHardwareAccelerated || path == ConvPath.Vector256 && !Vector256.IsHardwareAccelerated)
+            throw new PlatformNotSupportedException($"conv2d: {path} is not accelerated on this machine");
+    }
+
+    /// <summary>
+    /// Where one kernel tap reads in a phase-split tile: with stride s, tap offset k·dilation = q·s + phase, so the
+    /// tap reads phase plane <c>phase</c> at output position + q, a unit-stride access.
+    /// </summary>
+    readonly record struct TapSplit(int PhaseY, int PhaseX, int Qy, int Qx);
+
+    static TapSplit[] SplitTaps(in Conv2dShape s)
+    {
+        var taps = new TapSplit[s.KernelH * s.KernelW];
+        for (int ky = 0; ky < s.KernelH; ky++)
+        for (int kx = 0; kx < s.KernelW; kx++)
+        {
+            int oy = ky * s.DilationH, ox = kx * s.DilationW;
+            taps[ky * s.KernelW + kx] = new TapSplit(oy % s.StrideH, ox % s.StrideW, oy / s.StrideH, ox / s.StrideW);
+        }
+        return taps;
+    }
+
+    /// <summary>
+    /// The input tile layout shared by forward and weight-gradient. When the conv has no padding and unit stride and
+    /// no read runs past a row, the input itself has the tile's layout and is read in place (<see cref="Direct"/>),
+    /// which saves a copy that would cost as much as a 1x1 conv's arithmetic.
+    /// </summary>
+    readonly struct InputTiling
+    {
+        public readonly int RowStride, BandRows, TileRows, PhaseStride, ChannelStride, Bands;
+        public readonly bool Direct;
+        public readonly int[] Cols;   // [channel * taps + tap] offsets relative to the tile row of the output pixel
+
+        /// <summary>
+        /// Bands are as tall as fits <paramref name="budgetBytes"/> given <paramref name="tileChannels"/> channels of
+        /// tile plus <paramref name="extraBytesPerRow"/> per output row, so a band's data stays in one core's L2.
+        /// </summary>
+        public InputTiling(in Conv2dShape s, int vectorWidth, int tileChannels, long extraBytesPerRow, long budgetBytes, int maxBandRows = int.MaxValue)
+        {
+            var taps = SplitTaps(s);
+            int maxQy = 0, maxQx = 0;
+            foreach (var t in taps) { maxQy = Math.Max(maxQy, t.Qy); maxQx = Math.Max(maxQx, t.Qx); }
+            int phases = s.StrideH * s.StrideW;
+            RowStride = RoundUp(s.OutWidth, vectorWidth) + maxQx;
+            long tileRowBytes = (long)tileChannels * phases * RowStride * sizeof(float);
+            BandRows = (int)Math.Clamp((budgetBytes - tileRowBytes * maxQy) / (tileRowBytes + extraBytesPerRow), 1, Math.Min(s.OutHeight, maxBandRows));
+            TileRows = BandRows + maxQy;
+            Direct = phases == 1 && s.PadH == 0 && s.PadW == 0 && RowStride <= s.InWidth
+                && (long)s.InPerGroup * s.InHeight * s.InWidth < int.MaxValue;
+            // Whole-vector rows keep every tile row, and with it each kernel tap at column offset 0, on a vector boundary.
+            RowStride = Direct ? s.InWidth : RoundUp(RowStride, vectorWidth);
+            PhaseStride = Direct ? s.InHeight * s.InWidth : TileRows * RowStride;
+            ChannelStride = phases * PhaseStride;
+            Bands = CeilDiv(s.OutHeight, BandRows);
+            Cols = new int[s.InPerGroup * taps.Length];
+            for (int c = 0; c < s.InPerGroup; c++)
+                for (int t = 0; t < taps.Length; t++)
+                    Cols[c * taps.Length + t] = c * ChannelStride + (taps[t].PhaseY * s.StrideW + taps[t].PhaseX) * PhaseStride
+                        + taps[t].Qy * RowStride + taps[t].Qx;
+        }
+
+        /// <summary>Floats of tile one task needs for <paramref name="channels"/> channels (none when read in place).</summary>
+        public int TileLength(int channels) => Direct ? 0 : channels * ChannelStride;
+
+        /// <summary>
+        /// Where channel <paramref name="first"/> of image n, group g, starts for the band of output rows from y0:
+        /// in the input itself, or in <paramref name="tile"/> after copying channels [first, last] there.
+        /// </summary>
+        public float* Band(in Conv2dShape s, float* input, int n, int g, int first, int last, int y0, float* tile)
+        {
+            long plane = (long)s.InHeight * s.InWidth;
+            float* channel = input + ((long)n * s.InChannels + g * s.InPerGroup + first) * plane;
+            if (Direct) return channel + (long)y0 * s.InWidth;
+            for (int c = first; c <= last; c++)
+                CopyPhases(channel + (c - first) * plane, s.InHeight, s.InWidth,
+                    s.StrideH, s.StrideW, -s.PadH, -s.PadW, y0, TileRows, RowStride, tile + (long)(c - first) * ChannelStride);
+            return tile;
+        }
+    }
+
+    static void ForwardCore<TOps, TVec>(Conv2dShape s, float* input, float* weight, float* bias, float* output)
+        where TOps : struct, ISimd<TVec> where TVec : unmanaged
+    {
+        int taps = s.KernelH * s.KernelW, icg = s.InPerGroup, ocg = s.OutPerGroup, groups = s.Groups;
+        var tiling = new InputTiling(s, TOps.Width, icg, 0, TileBytes);
+        int cols = icg * taps, blocks = CeilDiv(ocg, ConvMicroKernels.Channels);
+        int blockWeights = cols * ConvMicroKernels.Channels;
+        float[] packed = ArrayPool<float>.Shared.Rent(groups * blocks * blockWeights);
+        float[] packedBias = ArrayPool<float>.Shared.Rent(groups * blocks * ConvMicroKernels.Channels);
+        try
+        {
+            // [group][block][column][lane]: the weights one pixel vector meets sit side by side.
+            for (int g = 0; g < groups; g++)
+            for (int blk = 0; blk < blocks; blk++)
+            for (int m = 0; m < ConvMicroKernels.Channels; m++)
+            {
+                int oc = blk * ConvMicroKernels.Channels + m;
+                int baseIndex = (g * blocks + blk) * blockWeights + m;
+                for (int k = 0; k < cols; k++)
+                    packed[baseIndex + k * ConvMicroKernels.Channels] = oc < ocg ? weight[(long)(g * ocg + oc) * cols + k] : 0f;
+                packedBias[(g * blocks + blk) * ConvMicroKernels.Channels + m] = oc < ocg && bias != null ? bias[g * ocg + oc] : 0f;
+            }
+            int bandTasks = s.Batch * groups * tiling.Bands;
+            var (chunks, blocksPerChunk) = SplitBlocks(blocks, bandTasks);
+            int tileLength = tiling.TileLength(icg);
+            fixed (float* pPacked = packed, pBias = packedBias)
+            fixed (int* pCols = tiling.Cols)
+            {
+                nint inAddr = (nint)input, outAddr = (nint)output, wAddr = (nint)pPacked, bAddr = (nint)pBias, cAddr = (nint)pCols;
+                Compute.For(bandTasks * chunks, task =>
+                {
+                    int chunk = task % chunks, rest = task / chunks;
+                    int band = rest % tiling.Bands; rest /= tiling.Bands;
+                    int g = rest % groups, n = rest / groups;
+                    int y0 = band * tiling.BandRows;
+                    float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + AlignSlack);
+                    fixed (float* tileStart = tileArray)
+                    {
+                        float* tile = Align(tileStart);
+                        var job = new GatherBand
+                        {
+                            Tile = tiling.Band(s, (float*)inAddr, n, g, 0, icg - 1, y0, tile), TileRowStride = tiling.RowStride, Cols = (int*)cAddr, ColCount = cols,
+                            Weights = (float*)wAddr + (long)g * blocks * blockWeights,
+                            Bias = (float*)bAddr + g * blocks * ConvMicroKernels.Channels,
+                            Dst = (float*)outAddr + (((long)n * s.OutChannels + g * ocg) * s.OutHeight + y0) * s.OutWidth,
+                            DstChannelStride = s.OutHeight * s.OutWidth, DstRowStride = s.OutWidth, DstChannels = ocg,
+                            Rows = Math.Min(tiling.BandRows, s.OutHeight - y0), Width = s.OutWidth,
+                        };
+                        ConvMicroKernels.Gather<TOps, TVec>(job, chunk * blocksPerChunk, Math.Min(blocks, (chunk + 1) * blocksPerChunk));
+                    }
+                    ArrayPool<float>.Shared.Return(tileArray);
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(packed);
+            ArrayPool<float>.Shared.Return(packedBias);
+        }
+    }
+
+    /// <summary>
+    /// Splits channel blocks only when bands alone cannot keep every thread busy, since each chunk copies the
+    /// band's tile again. Any split gives the same bits.
+    /// </summary>
+    static (int Chunks, int BlocksPerChunk) SplitBlocks(int blocks, int bandTasks)
+    {
+        int wanted = Math.Clamp(CeilDiv(4 * Compute.Threads, bandTasks), 1, blocks);
+        int perChunk = CeilDiv(blocks, wanted);
+        return (CeilDiv(blocks, perChunk), perChunk);
+    }
+
+    /// <summary>
+    /// The input gradient is a gather too, once the input is split into stride phases: input row j·stride + r
+    /// receives output row j + q from every tap with r + pad − k·dilation = q·stride. Each phase is a unit-stride
+    /// convolution of the (padded) output gradient with the transposed weights of its taps.
+    /// </summary>
+    static void BackwardInputCore<TOps, TVec>(Conv2dShape s, float* gradOut, float* weight, float* gradIn)
+        where TOps : struct, ISimd<TVec> where TVec : unmanaged
+    {
+        for (int ry = 0; ry < Math.Min(s.StrideH, s.InHeight); ry++)
+            for (int rx = 0; rx < Math.Min(s.StrideW, s.InWidth); rx++)
+                BackwardInputPhase<TOps, TVec>(s, gradOut, weight, gradIn, ry, rx);
+    }
+
+    static void BackwardInputPhase<TOps, TVec>(Conv2dShape s, float* gradOut, float* weight, float* gradIn, int ry, int rx)
+        where TOps : struct, ISimd<TVec> where TVec : unmanaged
+    {
+        int icg = s.InPerGroup, ocg = s.OutPerGroup, groups = s.Groups, sy = s.StrideH, sx = s.StrideW;
+        int phaseH = CeilDiv(s.InHeight - ry, sy), phaseW = CeilDiv(s.InWidth - rx, sx);
+        bool unitStride = sy == 1 && sx == 1;
+        var kys = new List<(int K, int Q)>();
+        var kxs = new List<(int K, int Q)>();
+        for (int ky = 0; ky < s.KernelH; ky++)
+        {
+            int d = ry + s.PadH - ky * s.DilationH;
+            if (FloorMod(d, sy) == 0) kys.Add((ky, FloorDiv(d, sy)));
+        }
+        for (int kx = 0; kx < s.KernelW; kx++)
+        {
+            int d = rx + s.PadW - kx * s.DilationW;
+            if (FloorMod(d, sx) == 0) kxs.Add((kx, FloorDiv(d, sx)));
+        }
+        long inPlane = (long)s.InHeight * s.InWidth;
+        if (kys.Count == 0 || kxs.Count == 0)
+        {
+            // No tap ever lands on this phase (stride larger than the kernel's reach): its gradient is zero.
+            for (long p = 0; p < (long)s.Batch * s.InChannels; p++)
+                for (int j = 0; j < phaseH; j++)
+                    for (int i = 0; i < phaseW; i++)
+                        gradIn[p * inPlane + (long)(j * sy + ry) * s.InWidth + i * sx + rx] = 0f;
+            return;
+        }
+        int minQy = kys.Min(t => t.Q), maxQy = kys.Max(t => t.Q), minQx = kxs.Min(t => t.Q), maxQx = kxs.Max(t => t.Q);
+        int taps = kys.Count * kxs.Count, cols = ocg * taps;
+        int rowStride = RoundUp(RoundUp(phaseW, TOps.Width) + maxQx - minQx, TOps.Width);
+        long rowBytes = (long)ocg * rowStride * sizeof(float);
+        int bandRows = (int)Math.Clamp(TileBytes / rowBytes - (maxQy - minQy), 1, phaseH);
+        int tileRows = bandRows + maxQy - minQy;
+        int channelStride = tileRows * rowStride;
+        var colOffsets = new int[cols];
+        for (int o = 0; o < ocg; o++)
+            for (int a = 0; a < kys.Count; a++)
+                for (int b = 0; b < kxs.Count; b++)
+                    colOffsets[(o * kys.Count + a) * kxs.Count + b] = o * channelStride + (kys[a].Q - minQy) * rowStride + kxs[b].Q - minQx;
+        int blocks = CeilDiv(icg, ConvMicroKernels.Channels);
+        int blockWeights = cols * ConvMicroKernels.Channels;
+        float[] packed = ArrayPool<float>.Shared.Rent(groups * blocks * blockWeights);
+        float[] zeroBias = ArrayPool<float>.Shared.Rent(blocks * ConvMicroKernels.Channels);
+        Array.Clear(zeroBias);
+        int kernelArea = s.KernelH * s.KernelW;
+        try
+        {
+            // Transposed weights: the block's lanes are input channels, the columns run over (output channel, tap).
+            for (int g = 0; g < groups; g++)
+            for (int blk = 0; blk < blocks; blk++)
+            for (int m = 0; m < ConvMicroKernels.Channels; m++)
+            {
+                int ic = blk * ConvMicroKernels.Channels + m;
+                int baseIndex = (g * blocks + blk) * blockWeights + m;
+                for (int o = 0; o < ocg; o++)
+                    for (int a = 0; a < kys.Count; a++)
+                        for (int b = 0; b < kxs.Count; b++)
+                        {
+                            int k = (o * kys.Count + a) * kxs.Count + b;
+                            packed[baseIndex + k * ConvMicroKernels.Channels] = ic < icg
+                                ? weight[((long)(g * ocg + o) * icg + ic) * kernelArea + kys[a].K * s.KernelW + kxs[b].K]
+                                : 0f;
+                        }
+            }
+            int bands = CeilDiv(phaseH, bandRows);
+            int bandTasks = s.Batch * groups * bands;
+            var (chunks, blocksPerChunk) = SplitBlocks(blocks, bandTasks);
+            int tileLength = ocg * channelStride;
+            int scratchLength = unitStride ? 0 : icg * bandRows * phaseW;
+            long outPlane = (long)s.OutHeight * s.OutWidth;
+            fixed (float* pPacked = packed, pBias = zeroBias)
+            fixed (int* pCols = colOffsets)
+            {
+                nint gAddr = (nint)gradOut, inAddr = (nint)gradIn, wAddr = (nint)pPacked, bAddr = (nint)pBias, cAddr = (nint)pCols;
+                Compute.For(bandTasks * chunks, task =>
+                {
+                    int chunk = task % chunks, rest = task / chunks;
+                    int band = rest % bands; rest /= bands;
+                    int g = rest % groups, n = rest / groups;
+                    int j0 = band * bandRows, rows = Math.Min(bandRows, phaseH - j0);
+                    int blockBegin = chunk * blocksPerChunk, blockEnd = Math.Min(blocks, (chunk + 1) * blocksPerChunk);
+                    float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + scratchLength + AlignSlack);
+                    fixed (float* tileStart = tileArray)
+                    {
+                        float* tile = Align(tileStart);
+                        for (int o = 0; o < ocg; o++)
+                            CopyPhases((float*)gAddr + ((long)n * s.OutChannels + g * ocg + o) * outPlane, s.OutHeight, s.OutWidth,
+                                1, 1, minQy, minQx, j0, tileRows, rowStride, tile + (long)o * channelStride);
+                        float* gradInGroup = (float*)inAddr + ((long)n * s.InChannels + g * icg) * inPlane;
+                        float* scratch = tile + tileLength;
+                        var job = new GatherBand
+                        {
+                            Tile = tile, TileRowStride = rowStride, Cols = (int*)cAddr, ColCount = cols,
+                            Weights = (float*)wAddr + (long)g * blocks * blockWeights, Bias = (float*)bAddr,
+                            Dst = unitStride ? gradInGroup + (long)j0 * s.InWidth : scratch,
+                            DstChannelStride = unitStride ? (int)inPlane : bandRows * phaseW,
+                            DstRowStride = unitStride ? s.InWidth : phaseW,
+                            DstChannels = icg, Rows = rows, Width = phaseW,
+                        };
+                        ConvMicroKernels.Gather<TOps, TVec>(job, blockBegin, blockEnd);
+                        if (!unitStride)
+                        {
+                            int last = Math.Min(icg, blockEnd * ConvMicroKernels.Channels);
+                            for (int c = blockBegin * ConvMicroKernels.Channels; c < last; c++)
+                                for (int j = 0; j < rows; j++)
+                                {
+                                    float* from = scratch + ((long)c * bandRows + j) * phaseW;
+                                    float* to = gradInGroup + c * inPlane + (long)((j0 + j) * sy + ry) * s.InWidth + rx;
+                                    for (int i = 0; i < phaseW; i++) to[i * sx] = from[i];
+                                }
+                        }
+                    }
+                    ArrayPool<float>.Shared.Return(tileArray);
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(packed);
+            ArrayPool<float>.Shared.Return(zeroBias);
+        }
+    }
+
+    /// <summary>
+    /// gradWeight[o][k] = Σ_pixels gradOut[o] · tile[cols[k]]: a GEMM whose long dimension is the pixels. The bias
+    /// gradient rides along as one more column that reads a plane of ones. Tasks own a range of columns or of
+    /// output-channel blocks and keep per-lane partial sums across all images and bands, summing lanes at the end.
+    /// </summary>
+    static void BackwardWeightCore<TOps, TVec>(Conv2dShape s, float* input, float* gradOut, float* gradWeight, float* gradBias)
+        where TOps : struct, ISimd<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Width, taps = s.KernelH * s.KernelW, icg = s.InPerGroup, ocg = s.OutPerGroup, groups = s.Groups;
+        const int C = ConvMicroKernels.WeightChannels, J = ConvMicroKernels.WeightCols, Acc = C * J;
+        int weightCols = icg * taps;
+        int cols = weightCols + (gradBias != null ? 1 : 0);
+        int colGroups = CeilDiv(cols, J), blocks = CeilDiv(ocg, C);
+        int width = RoundUp(s.OutWidth, w);
+        bool directGrad = width == s.OutWidth;
+        // Every column range re-reads the whole output gradient and every block range the whole input, so split the
+        // longer of the two dimensions only, into about four tasks per thread (balance under noisy neighbours).
+        int wantedTasks = Math.Max(1, CeilDiv(4 * Compute.Threads, groups));
+        bool splitColumns = colGroups >= blocks;
+        int colRanges = splitColumns ? Math.Min(wantedTasks, colGroups) : 1;
+        int groupsPerRange = CeilDiv(colGroups, colRanges);
+        colRanges = CeilDiv(colGroups, groupsPerRange);
+        int blockRanges = splitColumns ? 1 : Math.Min(wantedTasks, blocks);
+        int blocksPerRange = CeilDiv(blocks, blockRanges);
+        blockRanges = CeilDiv(blocks, blocksPerRange);
+        int channelsPerTask = Math.Min(icg, CeilDiv(groupsPerRange * J, taps) + 1);
+        // Bands short enough that one block's gradient rows (C × rows × width) stay in L1 across the column groups.
+        int l1Rows = Math.Max(1, 24 * 1024 / (C * width * sizeof(float)));
+        var tiling = new InputTiling(s, w, channelsPerTask, (long)Math.Min(ocg, blocksPerRange * C) * width * sizeof(float), TileBytes, l1Rows);
+        long outPlane = (long)s.OutHeight * s.OutWidth;
+        int[] tileCols = tiling.Cols;
+        nint inAddr = (nint)input, gAddr = (nint)gradOut, gwAddr = (nint)gradWeight, gbAddr = (nint)gradBias;
+        Compute.For(groups * colRanges * blockRanges, task =>
+        {
+            int blockRange = task % blockRanges, rest = task / blockRanges;
+            int g = rest / colRanges, range = rest % colRanges;
+            int cg0 = range * groupsPerRange, cg1 = Math.Min(colGroups, cg0 + groupsPerRange);
+            int blk0 = blockRange * blocksPerRange, blk1 = Math.Min(blocks, blk0 + blocksPerRange);
+            int k0 = cg0 * J, k1 = cg1 * J;   // this task's columns, padding included
+            // Input channels this task's weight columns read; none when it holds only the bias column and padding.
+            int first = k0 < weightCols ? k0 / taps : 0;
+            int last = k0 < weightCols ? (Math.Min(k1, weightCols) - 1) / taps : -1;
+            bool ownsOnes = gradBias != null && k1 > weightCols;
+            int accCount = (blk1 - blk0) * (cg1 - cg0) * Acc;
+            int tileLength = tiling.TileLength(last - first + 1);
+            int onesLength = ownsOnes ? tiling.BandRows * tiling.RowStride : 0;
+            int gradTileLength = directGrad ? 0 : ocg * tiling.BandRows * width;
+            float[] accArray = ArrayPool<float>.Shared.Rent(accCount * w + AlignSlack);
+            float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + onesLength + gradTileLength + AlignSlack);
+            nint[] columnArray = ArrayPool<nint>.Shared.Rent(k1 - k0);
+            fixed (float* accStart = accArray, tileStart = tileArray)
+            fixed (nint* columns = columnArray)
+            {
+                float* accFloats = Align(accStart), tile = Align(tileStart);
+                TVec* acc = (TVec*)accFloats;
+                for (int i = 0; i < accCount; i++) acc[i] = TOps.Zero;
+                float* ones = tile + tileLength;
+                new Span<float>(ones, onesLength).Fill(1f);
+                float* gradTile = ones + onesLength;
+                for (int n = 0; n < s.Batch; n++)
+                    for (int band = 0; band < tiling.Bands; band++)
+                    {
+                        int y0 = band * tiling.BandRows, rows = Math.Min(tiling.BandRows, s.OutHeight - y0);
+                        float* bandOrigin = last >= first
+                            ? tiling.Band(s, (float*)inAddr, n, g, first, last, y0, tile) - (long)first * tiling.ChannelStride
+                            : null;
+                        // Padding columns repeat a column this task can read (the ones, or its last weight column); their sums are dropped.
+                        for (int k = k0; k < k1; k++)
+                            columns[k - k0] = k < weightCols ? (nint)(bandOrigin + tileCols[k])
+                                : ownsOnes ? (nint)ones
+                                : (nint)(bandOrigin + tileCols[weightCols - 1]);
+                        float* gradGroup = (float*)gAddr + (((long)n * s.OutChannels + g * ocg) * s.OutHeight + y0) * s.OutWidth;
+                        long gradChannelStride = outPlane;
+                        int gradRowStride = s.OutWidth;
+                        if (!directGrad)
+                        {
+                            // Zero lanes past the row end, so the whole-vector loop adds nothing for them.
+                            for (int o = blk0 * C; o < Math.Min(ocg, blk1 * C); o++)
+                                for (int j = 0; j < rows; j++)
+                                {
+                                    float* to = gradTile + ((long)o * tiling.BandRows + j) * width;
+                                    new ReadOnlySpan<float>(gradGroup + o * outPlane + (long)j * s.OutWidth, s.OutWidth).CopyTo(new Span<float>(to, s.OutWidth));
+                                    new Span<float>(to + s.OutWidth, width - s.OutWidth).Clear();
+                                }
+                            gradGroup = gradTile;
+                            gradChannelStride = (long)tiling.BandRows * width;
+                            gradRowStride = width;
+                        }
+                        // Channel blocks are the outer loop: a block's few gradient rows stay in L1 while the task's
+                        // column groups stream their tile rows from L2.
+                        for (int blk = blk0; blk < blk1; blk++)
+                        {
+                            float* g0 = gradGroup + blk * C * gradChannelStride;
+                            int real = Math.Min(C, ocg - blk * C);
+                            float* g1 = real > 1 ? g0 + gradChannelStride : g0;
+                            float* g2 = real > 2 ? g0 + 2 * gradChannelStride : g0;
+                            float* g3 = real > 3 ? g0 + 3 * gradChannelStride : g0;
+                            for (int cg = cg0; cg < cg1; cg++)
+                            {
+                                float** groupColumns = (float**)columns + (cg - cg0) * J;
+                                TVec* groupAcc = acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc;
+                                if (TOps.ManyRegisters)
+                                    ConvMicroKernels.WeightBlock<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, rows, width, groupAcc);
+                                else
+                                    ConvMicroKernels.WeightBlockSmall<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, rows, width, groupAcc);
+                            }
+                        }
+                    }
+                float* gw = (float*)gwAddr + (long)g * ocg * weightCols;
+                for (int blk = blk0; blk < blk1; blk++)
+                    for (int cg = cg0; cg < cg1; cg++)
+                    {
+                        TVec* a = acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc;
+                        for (int m = 0; m < C; m++)
+                            for (int j = 0; j < J; j++)
+                            {
+                                int oc = blk * C + m, k = cg * J + j;
+                                if (oc >= ocg || k >= cols) continue;
+                                if (k < weightCols) gw[(long)oc * weightCols + k] = TOps.Sum(a[m * J + j]);
+                                else ((float*)gbAddr)[g * ocg + oc] = TOps.Sum(a[m * J + j]);
+                            }
+                    }
+            }
+            ArrayPool<float>.Shared.Return(accArray);
+            ArrayPool<float>.Shared.Return(tileArray);
+            ArrayPool<nint>.Shared.Return(columnArray);
+        });
+    }
+
+    /// <summary>
+    /// tile[phase (a, b)][j][i] = plane[(j + j0)·sy + a + oy][i·sx + b + ox], zero outside the plane: one band of
+    /// a channel, padded and split into stride phases so every tap reads it with unit stride.
+    /// </summary>
+    static void CopyPhases(float* plane, int height, int width, int sy, int sx, int oy, int ox, int j0, int rows, int rowStride, float* tile)
+    {
+        for (int a = 0; a < sy; a++)
+        for (int b = 0; b < sx; b++)
+        {
+            float* phase = tile + (long)(a * sx + b) * rows * rowStride;
+            // Tile columns [lo, hi) map inside the plane.
+            int lo = Math.Clamp(CeilDiv(-(b + ox), sx), 0, rowStride);
+            int hi = Math.Clamp(FloorDiv(width - 1 - b - ox, sx) + 1, lo, rowStride);
+            for (int j = 0; j < rows; j++)
+            {
+                float* to = phase + (long)j * rowStride;
+                int row = (j + j0) * sy + a + oy;
+                if ((uint)row >= (uint)height || hi == lo)
+                {
+                    new Span<float>(to, rowStride).Clear();
+                    continue;
+                }
+                new Span<float>(to, lo).Clear();
+                float* from = plane + (long)row * width + b + ox;
+                if (sx == 1) new ReadOnlySpan<float>(from + lo, hi - lo).CopyTo(new Span<float>(to + lo, hi - lo));
+                else for (int i = lo; i < hi; i++) to[i] = from[(long)i * sx];
+                new Span<float>(to + hi, rowStride - hi).Clear();
+            }
+        }
+    }
+
+    /// <summary>Extra floats rented so a buffer can start on a 64-byte line (pooled arrays are only 8-byte aligned).</summary>
+    const int AlignSlack = 16;
+
+    static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
+
+    static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+    static int CeilDiv(int a, int b) => -FloorDiv(-a, b);
+    static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+    static int FloorMod(int a, int b) => a - FloorDiv(a, b) * b;
+}

@@ -1,0 +1,72 @@
+using System.Buffers;
+
+namespace Restora.Core;
+
+/// <summary>
+/// Where op results get their buffers. A private <see cref="ArrayPool{T}"/> rather than the shared one:
+/// the shared pool keeps only a few arrays per size per core, too few for the dozens of same-sized
+/// activations of one forward pass, so a loop would still allocate.
+/// </summary>
+public static class TensorPool
+{
+    // 2^28 floats (1 GiB) is the largest array we pool; bigger ones are allocated and dropped. A training step of a
+    // deep network holds a few hundred same-sized activations and gradients at its peak; the pool only ever keeps
+    // arrays that were live at once, so a generous per-size limit costs no memory beyond that peak.
+    static readonly ArrayPool<float> pool = ArrayPool<float>.Create(maxArrayLength: 1 << 28, maxArraysPerBucket: 1024);
+
+    internal static float[] Rent(int length) => length == 0 ? [] : pool.Rent(length);
+
+    internal static void Return(float[] array)
+    {
+        if (array.Length > 0) pool.Return(array);
+    }
+}
+
+/// <summary>
+/// Collects every pooled tensor made on this thread while it is the innermost scope and disposes them when it
+/// ends, so that a training step or an inference call returns all its intermediates in one place:
+/// <code>using (var scope = new TensorScope()) { var y = net.Forward(x); result = scope.Keep(y); }</code>
+/// Scopes nest; <see cref="Keep"/> moves a tensor to the enclosing scope (or to none).
+/// </summary>
+public sealed class TensorScope : IDisposable
+{
+    [ThreadStatic] static TensorScope? current;
+    readonly TensorScope? parent;
+    readonly List<Tensor> owned = [];
+    bool disposed;
+
+    public TensorScope()
+    {
+        parent = current;
+        current = this;
+    }
+
+    internal static TensorScope? Current => current;
+
+    internal void Adopt(Tensor t)
+    {
+        t.Owner = this;
+        owned.Add(t);
+    }
+
+    /// <summary>Lets <paramref name="t"/> outlive this scope; returns it for chaining.</summary>
+    public Tensor Keep(Tensor t)
+    {
+        if (t.Owner != this) return t;
+        if (parent is null) t.Owner = null;
+        else parent.Adopt(t);
+        return t;
+    }
+
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        if (current != this)
+            throw new InvalidOperationException("TensorScopes must be disposed innermost first, on the thread that made them");
+        current = parent;
+        foreach (var t in owned)
+            if (t.Owner == this) t.Dispose();
+        owned.Clear();
+    }
+}
