@@ -15,7 +15,7 @@ public class MetadataTests
     public static TheoryData<string, string, string, int> Cases()
     {
         var data = new TheoryData<string, string, string, int>();
-        foreach (var command in new[] { "resize", "degrade" })
+        foreach (var command in new[] { "upscale", "resize", "degrade" })
             foreach (var (from, to) in new[] { ("png", "png"), ("jpg", "jpg"), ("jpg", "png"), ("webp", "webp") })
                 foreach (int orientation in new[] { 6, 8 })
                     data.Add(command, from, to, orientation);
@@ -54,6 +54,8 @@ public class MetadataTests
     [InlineData("resize", "jpg", "png")]
     [InlineData("resize", "webp", "webp")]
     [InlineData("degrade", "jpg", "jpg")]
+    [InlineData("upscale", "jpg", "jpg")]
+    [InlineData("upscale", "webp", "webp")]
     public void Strip_metadata_removes_all_of_it_and_still_turns_the_photo_upright(string command, string from, string to)
     {
         using var dir = new TempDir();
@@ -100,9 +102,13 @@ public class MetadataTests
         Assert.True(bytes.AsSpan().IndexOf(entry) > 0);
     }
 
-    static (string[] Args, int Width, int Height) Operation(string command) => command == "resize"
-        ? (["--scale", "2"], StoredHeight * 2, StoredWidth * 2)
-        : (["--downscale", "2", "--noise", "3", "--seed", "1"], StoredHeight / 2, StoredWidth / 2);
+    /// <summary>The command's arguments and the upright output size they give for the sideways test photo.</summary>
+    static (string[] Args, int Width, int Height) Operation(string command) => command switch
+    {
+        "upscale" => (["--model", "esrgan-slim-x4", "--tile", "16"], StoredHeight * 4, StoredWidth * 4),
+        "resize" => (["--scale", "2"], StoredHeight * 2, StoredWidth * 2),
+        _ => (["--downscale", "2", "--noise", "3", "--seed", "1"], StoredHeight / 2, StoredWidth / 2),
+    };
 
     static string WriteTagged(string path, int orientation, bool bigEndian)
     {
