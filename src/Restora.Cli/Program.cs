@@ -21,7 +21,7 @@ public static class Program
           bench ssim|resize [--size PX] [--repeat N] [--json]
 
         every command: --json, --overwrite, --threads N, --max-pixels N (pixels, or 50M for megapixels)
-        commands that write images keep EXIF, XMP and the ICC profile; --strip-metadata drops them
+        commands that write images keep EXIF, XMP, IPTC and the ICC profile; --strip-metadata drops them
         """;
 
     public static int Main(string[] args)
