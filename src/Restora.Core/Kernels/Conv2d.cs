@@ -6,15 +6,16 @@ namespace Restora.Core.Kernels;
 /// <summary>
 /// Fast conv2d on NCHW tensors, same contract as <see cref="Conv2dReference"/>.
 ///
-/// Every pass is a register-blocked direct convolution on the original layout. A band of rows of the source
-/// is copied into a small zero-padded tile (split into stride phases when the stride is not 1), so padding,
-/// stride and dilation all become plain offsets: output pixels along a row then read consecutive tile
-/// floats for every (channel, tap) column, and one vector load feeds four output channels.
-/// Forward and input-gradient share the gather micro-kernel; weight-gradient reduces over pixels in vector
-/// lanes and sums lanes once at the end.
+/// Every pass is a register-blocked direct convolution on the original layout, so no NCHW↔blocked transform is
+/// needed. A band of rows of the source is copied into a small zero-padded tile (split into stride phases when
+/// the stride is not 1), which turns padding, stride and dilation into plain offsets: output pixels along a row
+/// read consecutive tile floats for every (channel, tap) "column", and each vector load feeds eight output
+/// channels (<see cref="ConvMicroKernels"/>). The input gradient is the same gather run on the output gradient
+/// with transposed weights, phase by phase; the weight gradient is a GEMM over pixels that keeps per-lane sums,
+/// with the bias gradient as one extra column of ones.
 ///
 /// Bit-identical for any thread count: work is split only over output elements (bands of rows, channel blocks,
-/// weight columns), never over a sum, so each element is accumulated in one fixed order.
+/// weight columns), never over a sum, so each element is accumulated in one fixed order whatever the split.
 /// </summary>
 public static unsafe class Conv2d
 {
