@@ -313,6 +313,16 @@ public static unsafe class Conv2d
         int bandRows = (int)Math.Clamp(TileBytes / rowBytes - (maxQy - minQy), 1, phaseH);
         int tileRows = bandRows + maxQy - minQy;
         int channelStride = tileRows * rowStride;
+        long outPlane = (long)s.OutHeight * s.OutWidth;
+        // As in forward: when every read lands inside the output gradient (a 1x1 or unpadded conv), read it in place.
+        bool direct = unitStride && minQy >= 0 && minQx >= 0 && phaseH - 1 + maxQy < s.OutHeight
+            && RoundUp(phaseW, TOps.Width) - 1 + maxQx < s.OutWidth && ocg * outPlane < int.MaxValue;
+        if (direct)
+        {
+            rowStride = s.OutWidth;
+            channelStride = (int)outPlane;
+            minQy = minQx = 0;
+        }
         var colOffsets = new int[cols];
         for (int o = 0; o < ocg; o++)
             for (int a = 0; a < kys.Count; a++)
@@ -346,9 +356,8 @@ public static unsafe class Conv2d
             int bands = CeilDiv(phaseH, bandRows);
             int bandTasks = s.Batch * groups * bands;
             var (chunks, blocksPerChunk) = SplitBlocks(blocks, bandTasks);
-            int tileLength = ocg * channelStride;
+            int tileLength = direct ? 0 : ocg * channelStride;
             int scratchLength = unitStride ? 0 : icg * bandRows * phaseW;
-            long outPlane = (long)s.OutHeight * s.OutWidth;
             fixed (float* pPacked = packed, pBias = zeroBias)
             fixed (int* pCols = colOffsets)
             {
@@ -364,14 +373,16 @@ public static unsafe class Conv2d
                     fixed (float* tileStart = tileArray)
                     {
                         float* tile = Align(tileStart);
-                        for (int o = 0; o < ocg; o++)
-                            CopyPhases((float*)gAddr + ((long)n * s.OutChannels + g * ocg + o) * outPlane, s.OutHeight, s.OutWidth,
-                                1, 1, minQy, minQx, j0, tileRows, rowStride, tile + (long)o * channelStride);
+                        float* gradGroup = (float*)gAddr + ((long)n * s.OutChannels + g * ocg) * outPlane;
+                        if (!direct)
+                            for (int o = 0; o < ocg; o++)
+                                CopyPhases(gradGroup + o * outPlane, s.OutHeight, s.OutWidth,
+                                    1, 1, minQy, minQx, j0, tileRows, rowStride, tile + (long)o * channelStride);
                         float* gradInGroup = (float*)inAddr + ((long)n * s.InChannels + g * icg) * inPlane;
                         float* scratch = tile + tileLength;
                         var job = new GatherBand
                         {
-                            Tile = tile, TileRowStride = rowStride, Cols = (int*)cAddr, ColCount = cols,
+                            Tile = direct ? gradGroup + (long)j0 * s.OutWidth : tile, TileRowStride = rowStride, Cols = (int*)cAddr, ColCount = cols,
                             Weights = (float*)wAddr + (long)g * blocks * blockWeights, Bias = (float*)bAddr,
                             Dst = unitStride ? gradInGroup + (long)j0 * s.InWidth : scratch,
                             DstChannelStride = unitStride ? (int)inPlane : bandRows * phaseW,
