@@ -501,17 +501,20 @@ public static unsafe class Conv2d
                             gradChannelStride = (long)tiling.BandRows * width;
                             gradRowStride = width;
                         }
-                        // Channel blocks are the outer loop: a block's few gradient rows stay in L1 while the task's
-                        // column groups stream their tile rows from L2.
-                        for (int blk = blk0; blk < blk1; blk++)
-                        {
-                            float* g0 = gradGroup + blk * C * gradChannelStride;
-                            int real = Math.Min(C, ocg - blk * C);
-                            float* g1 = real > 1 ? g0 + gradChannelStride : g0;
-                            float* g2 = real > 2 ? g0 + 2 * gradChannelStride : g0;
-                            float* g3 = real > 3 ? g0 + 3 * gradChannelStride : g0;
-                            for (int cg = cg0; cg < cg1; cg++)
+                        // Loop order decides which operand streams from L2. With kernels at least 3 wide, a column group's
+                        // six columns share tile lines (taps of one row), so blocks go outside and a block's gradient rows
+                        // stay in L1. With 1-wide kernels each column is its own channel, so column groups go outside.
+                        bool blocksOuter = s.KernelW > 1;
+                        int outerCount = blocksOuter ? blk1 - blk0 : cg1 - cg0, innerCount = blocksOuter ? cg1 - cg0 : blk1 - blk0;
+                        for (int outer = 0; outer < outerCount; outer++)
+                            for (int inner = 0; inner < innerCount; inner++)
                             {
+                                int blk = blk0 + (blocksOuter ? outer : inner), cg = cg0 + (blocksOuter ? inner : outer);
+                                float* g0 = gradGroup + blk * C * gradChannelStride;
+                                int real = Math.Min(C, ocg - blk * C);
+                                float* g1 = real > 1 ? g0 + gradChannelStride : g0;
+                                float* g2 = real > 2 ? g0 + 2 * gradChannelStride : g0;
+                                float* g3 = real > 3 ? g0 + 3 * gradChannelStride : g0;
                                 float** groupColumns = (float**)columns + (cg - cg0) * J;
                                 TVec* groupAcc = acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc;
                                 if (TOps.ManyRegisters)
@@ -519,7 +522,6 @@ public static unsafe class Conv2d
                                 else
                                     ConvMicroKernels.WeightBlockSmall<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, rows, width, groupAcc);
                             }
-                        }
                     }
                 float* gw = (float*)gwAddr + (long)g * ocg * weightCols;
                 for (int blk = blk0; blk < blk1; blk++)
