@@ -61,6 +61,7 @@ public static unsafe class Conv2d
             {
                 case ConvPath.Vector512: ForwardCore<Simd512, Vector512<float>>(s, pIn, pW, b, pOut); break;
                 case ConvPath.Vector256: ForwardCore<Simd256, Vector256<float>>(s, pIn, pW, b, pOut); break;
+                case ConvPath.Vector256SixteenRegisters: ForwardCore<Simd256SixteenRegisters, Vector256<float>>(s, pIn, pW, b, pOut); break;
                 default: ForwardCore<SimdScalar, float>(s, pIn, pW, b, pOut); break;
             }
         }
@@ -80,6 +81,7 @@ public static unsafe class Conv2d
             {
                 case ConvPath.Vector512: BackwardInputCore<Simd512, Vector512<float>>(s, pG, pW, pOut); break;
                 case ConvPath.Vector256: BackwardInputCore<Simd256, Vector256<float>>(s, pG, pW, pOut); break;
+                case ConvPath.Vector256SixteenRegisters: BackwardInputCore<Simd256SixteenRegisters, Vector256<float>>(s, pG, pW, pOut); break;
                 default: BackwardInputCore<SimdScalar, float>(s, pG, pW, pOut); break;
             }
         }
@@ -101,6 +103,7 @@ public static unsafe class Conv2d
             {
                 case ConvPath.Vector512: BackwardWeightCore<Simd512, Vector512<float>>(s, pIn, pG, pW, b); break;
                 case ConvPath.Vector256: BackwardWeightCore<Simd256, Vector256<float>>(s, pIn, pG, pW, b); break;
+                case ConvPath.Vector256SixteenRegisters: BackwardWeightCore<Simd256SixteenRegisters, Vector256<float>>(s, pIn, pG, pW, b); break;
                 default: BackwardWeightCore<SimdScalar, float>(s, pIn, pG, pW, b); break;
             }
         }
@@ -113,7 +116,8 @@ public static unsafe class Conv2d
 
     static void CheckPath(ConvPath path)
     {
-        if (path == ConvPath.Vector512 && !Vector512.IsHardwareAccelerated || path == ConvPath.Vector256 && !Vector256.IsHardwareAccelerated)
+        if (path == ConvPath.Vector512 && !Vector512.IsHardwareAccelerated
+            || path is ConvPath.Vector256 or ConvPath.Vector256SixteenRegisters && !Vector256.IsHardwareAccelerated)
             throw new PlatformNotSupportedException($"conv2d: {path} is not accelerated on this machine");
     }
 

@@ -39,6 +39,7 @@ public class Conv2dTests
     {
         if (Vector512.IsHardwareAccelerated) yield return new object[] { ConvPathName.Vector512 };
         if (Vector256.IsHardwareAccelerated) yield return new object[] { ConvPathName.Vector256 };
+        if (Vector256.IsHardwareAccelerated) yield return new object[] { ConvPathName.Vector256SixteenRegisters };
         yield return new object[] { ConvPathName.Scalar };
     }
 
@@ -201,12 +202,13 @@ public class Conv2dTests
     }
 
     /// <summary>xunit needs a public type to show in test names; mirrors the internal <see cref="ConvPath"/>.</summary>
-    public enum ConvPathName { Vector512, Vector256, Scalar }
+    public enum ConvPathName { Vector512, Vector256, Vector256SixteenRegisters, Scalar }
 
     static ConvPath Map(ConvPathName p) => p switch
     {
         ConvPathName.Vector512 => ConvPath.Vector512,
         ConvPathName.Vector256 => ConvPath.Vector256,
+        ConvPathName.Vector256SixteenRegisters => ConvPath.Vector256SixteenRegisters,
         _ => ConvPath.Scalar,
     };
 
