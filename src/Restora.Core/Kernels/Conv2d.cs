@@ -168,7 +168,7 @@ public static unsafe class Conv2d
                 && (long)s.InPerGroup * s.InHeight * s.InWidth < int.MaxValue;
             // Whole-vector rows keep every tile row, and with it each kernel tap at column offset 0, on a vector boundary.
             RowStride = Direct ? s.InWidth : RoundUp(RowStride, vectorWidth);
-            PhaseStride = Direct ? s.InHeight * s.InWidth : TileRows * RowStride;
+            PhaseStride = Direct ? s.InHeight * s.InWidth : AvoidSetAliasing(TileRows * RowStride);
             ChannelStride = phases * PhaseStride;
             Bands = CeilDiv(s.OutHeight, BandRows);
             Cols = new int[s.InPerGroup * taps.Length];
@@ -583,6 +583,17 @@ public static unsafe class Conv2d
     const int AlignSlack = 16;
 
     static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
+
+    /// <summary>
+    /// Rounds a plane stride (in floats) up to an odd number of 64-byte lines. A micro-kernel reads the same pixel
+    /// of many channels at once; with strides that are multiples of 4 KiB those lines all fall in one L1 set and
+    /// evict each other, with odd line counts they spread over every set.
+    /// </summary>
+    static int AvoidSetAliasing(int floats)
+    {
+        int lines = CeilDiv(floats, 16);
+        return (lines | 1) * 16;
+    }
 
     static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
     static int CeilDiv(int a, int b) => -FloorDiv(-a, b);
