@@ -192,7 +192,7 @@ public static unsafe class Conv2d
             if (Direct) return channel + (long)y0 * s.InWidth;
             for (int c = first; c <= last; c++)
                 CopyPhases(channel + (c - first) * plane, s.InHeight, s.InWidth,
-                    s.StrideH, s.StrideW, -s.PadH, -s.PadW, y0, TileRows, RowStride, tile + (long)(c - first) * ChannelStride);
+                    s.StrideH, s.StrideW, -s.PadH, -s.PadW, y0, TileRows, RowStride, PhaseStride, tile + (long)(c - first) * ChannelStride);
             return tile;
         }
     }
@@ -381,7 +381,7 @@ public static unsafe class Conv2d
                         if (!direct)
                             for (int o = 0; o < ocg; o++)
                                 CopyPhases(gradGroup + o * outPlane, s.OutHeight, s.OutWidth,
-                                    1, 1, minQy, minQx, j0, tileRows, rowStride, tile + (long)o * channelStride);
+                                    1, 1, minQy, minQx, j0, tileRows, rowStride, channelStride, tile + (long)o * channelStride);
                         float* gradInGroup = (float*)inAddr + ((long)n * s.InChannels + g * icg) * inPlane;
                         float* scratch = tile + tileLength;
                         var job = new GatherBand
@@ -552,12 +552,12 @@ public static unsafe class Conv2d
     /// tile[phase (a, b)][j][i] = plane[(j + j0)·sy + a + oy][i·sx + b + ox], zero outside the plane: one band of
     /// a channel, padded and split into stride phases so every tap reads it with unit stride.
     /// </summary>
-    static void CopyPhases(float* plane, int height, int width, int sy, int sx, int oy, int ox, int j0, int rows, int rowStride, float* tile)
+    static void CopyPhases(float* plane, int height, int width, int sy, int sx, int oy, int ox, int j0, int rows, int rowStride, int phaseStride, float* tile)
     {
         for (int a = 0; a < sy; a++)
         for (int b = 0; b < sx; b++)
         {
-            float* phase = tile + (long)(a * sx + b) * rows * rowStride;
+            float* phase = tile + (long)(a * sx + b) * phaseStride;
             // Tile columns [lo, hi) map inside the plane.
             int lo = Math.Clamp(CeilDiv(-(b + ox), sx), 0, rowStride);
             int hi = Math.Clamp(FloorDiv(width - 1 - b - ox, sx) + 1, lo, rowStride);
