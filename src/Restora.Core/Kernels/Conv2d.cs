@@ -475,7 +475,11 @@ public static unsafe class Conv2d
         int channelsPerTask = Math.Min(icg, CeilDiv(groupsPerRange * J, taps) + 1);
         // Bands short enough that one block's gradient rows (C × rows × width) stay in L1 across the column groups.
         int l1Rows = Math.Max(1, 24 * 1024 / (C * width * sizeof(float)));
-        var tiling = new InputTiling(s, w, channelsPerTask, (long)Math.Min(ocg, blocksPerRange * C) * width * sizeof(float), TileBytes, l1Rows);
+        var tiling = new InputTiling(s, w, channelsPerTask, (long)Math.Min(ocg, blocksPerRange * C) * width * sizeof(float), TileBytes, l1Rows, allowFlat: true);
+        // Flat bands (see InputTiling.Flat) reduce over rows × RowStride pixels as one row; the gradient copy zeroes the junk ones.
+        bool flat = tiling.Flat;
+        int flatWidth = RoundUp(tiling.BandRows * tiling.RowStride, w);
+        if (flat) directGrad = false;
         long outPlane = (long)s.OutHeight * s.OutWidth;
         int[] tileCols = tiling.Cols;
         nint inAddr = (nint)input, gAddr = (nint)gradOut, gwAddr = (nint)gradWeight, gbAddr = (nint)gradBias;
@@ -492,8 +496,9 @@ public static unsafe class Conv2d
             bool ownsOnes = gradBias != null && k1 > weightCols;
             int accCount = (blk1 - blk0) * (cg1 - cg0) * Acc;
             int tileLength = tiling.TileLength(last - first + 1);
-            int onesLength = ownsOnes ? tiling.BandRows * tiling.RowStride : 0;
-            int gradTileLength = directGrad ? 0 : ocg * tiling.BandRows * width;
+            int onesLength = ownsOnes ? (flat ? flatWidth : tiling.BandRows * tiling.RowStride) : 0;
+            int gradPlane = flat ? flatWidth : tiling.BandRows * width;
+            int gradTileLength = directGrad ? 0 : ocg * gradPlane;
             float[] accArray = ArrayPool<float>.Shared.Rent(accCount * w + AlignSlack);
             float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + onesLength + gradTileLength + AlignSlack);
             nint[] columnArray = ArrayPool<nint>.Shared.Rent(k1 - k0);
@@ -503,6 +508,8 @@ public static unsafe class Conv2d
                 float* accFloats = Align(accStart), tile = Align(tileStart);
                 TVec* acc = (TVec*)accFloats;
                 for (int i = 0; i < accCount; i++) acc[i] = TOps.Zero;
+                // Junk lanes of a flat band read past the tile's last row, into slack that must hold no NaN.
+                if (flat) new Span<float>(tile, tileLength).Clear();
                 float* ones = tile + tileLength;
                 new Span<float>(ones, onesLength).Fill(1f);
                 float* gradTile = ones + onesLength;
@@ -521,19 +528,31 @@ public static unsafe class Conv2d
                         float* gradGroup = (float*)gAddr + (((long)n * s.OutChannels + g * ocg) * s.OutHeight + y0) * s.OutWidth;
                         long gradChannelStride = outPlane;
                         int gradRowStride = s.OutWidth;
+                        int reduceRows = rows, reduceWidth = width;
                         if (!directGrad)
                         {
-                            // Zero lanes past the row end, so the whole-vector loop adds nothing for them.
+                            // Zero the lanes past each row's end (and past a flat band's end), so the whole-vector loop
+                            // adds nothing for them.
+                            int rowLength = flat ? tiling.RowStride : width;
                             for (int o = blk0 * C; o < Math.Min(ocg, blk1 * C); o++)
+                            {
+                                float* plane = gradTile + (long)o * gradPlane;
                                 for (int j = 0; j < rows; j++)
                                 {
-                                    float* to = gradTile + ((long)o * tiling.BandRows + j) * width;
+                                    float* to = plane + (long)j * rowLength;
                                     new ReadOnlySpan<float>(gradGroup + o * outPlane + (long)j * s.OutWidth, s.OutWidth).CopyTo(new Span<float>(to, s.OutWidth));
-                                    new Span<float>(to + s.OutWidth, width - s.OutWidth).Clear();
+                                    new Span<float>(to + s.OutWidth, rowLength - s.OutWidth).Clear();
                                 }
+                                if (flat) new Span<float>(plane + rows * rowLength, RoundUp(rows * rowLength, w) - rows * rowLength).Clear();
+                            }
                             gradGroup = gradTile;
-                            gradChannelStride = (long)tiling.BandRows * width;
-                            gradRowStride = width;
+                            gradChannelStride = gradPlane;
+                            gradRowStride = rowLength;
+                            if (flat)
+                            {
+                                reduceRows = 1;
+                                reduceWidth = RoundUp(rows * rowLength, w);
+                            }
                         }
                         // Loop order decides which operand streams from L2. With kernels at least 3 wide, a column group's
                         // six columns share tile lines (taps of one row), so blocks go outside and a block's gradient rows
@@ -552,9 +571,9 @@ public static unsafe class Conv2d
                                 float** groupColumns = (float**)columns + (cg - cg0) * J;
                                 TVec* groupAcc = acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc;
                                 if (TOps.ManyRegisters)
-                                    ConvMicroKernels.WeightBlock<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, rows, width, groupAcc);
+                                    ConvMicroKernels.WeightBlock<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, reduceRows, reduceWidth, groupAcc);
                                 else
-                                    ConvMicroKernels.WeightBlockSmall<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, rows, width, groupAcc);
+                                    ConvMicroKernels.WeightBlockSmall<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, reduceRows, reduceWidth, groupAcc);
                             }
                     }
                 float* gw = (float*)gwAddr + (long)g * ocg * weightCols;
