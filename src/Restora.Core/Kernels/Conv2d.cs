@@ -357,6 +357,13 @@ public static unsafe class Conv2d
             channelStride = (int)outPlane;
             minQy = minQx = 0;
         }
+        // Flat bands as in forward (see InputTiling.Flat): results go through scratch either way.
+        int reach = maxQx - minQx;
+        bool flat = !direct && (double)phaseW / (phaseW + reach) > (double)phaseW / RoundUp(phaseW, TOps.Width) + 0.05;
+        if (flat) rowStride = phaseW + reach;
+        if (!direct) channelStride = AvoidSetAliasing(tileRows * rowStride + (flat ? TOps.Width + reach : 0));
+        bool viaScratch = flat || !unitStride;
+        int scratchRow = flat ? rowStride : phaseW, scratchPlane = bandRows * scratchRow;
         var colOffsets = new int[cols];
         for (int o = 0; o < ocg; o++)
             for (int a = 0; a < kys.Count; a++)
@@ -391,7 +398,7 @@ public static unsafe class Conv2d
             int bandTasks = s.Batch * groups * bands;
             var (chunks, blocksPerChunk) = SplitBlocks(blocks, bandTasks);
             int tileLength = direct ? 0 : ocg * channelStride;
-            int scratchLength = unitStride ? 0 : icg * bandRows * phaseW;
+            int scratchLength = viaScratch ? icg * scratchPlane : 0;
             fixed (float* pPacked = packed, pBias = zeroBias)
             fixed (int* pCols = colOffsets)
             {
@@ -418,21 +425,22 @@ public static unsafe class Conv2d
                         {
                             Tile = direct ? gradGroup + (long)j0 * s.OutWidth : tile, TileRowStride = rowStride, Cols = (int*)cAddr, ColCount = cols,
                             Weights = (float*)wAddr + (long)g * blocks * blockWeights, Bias = (float*)bAddr,
-                            Dst = unitStride ? gradInGroup + (long)j0 * s.InWidth : scratch,
-                            DstChannelStride = unitStride ? (int)inPlane : bandRows * phaseW,
-                            DstRowStride = unitStride ? s.InWidth : phaseW,
-                            DstChannels = icg, Rows = rows, Width = phaseW,
+                            Dst = viaScratch ? scratch : gradInGroup + (long)j0 * s.InWidth,
+                            DstChannelStride = viaScratch ? scratchPlane : (int)inPlane,
+                            DstRowStride = viaScratch ? scratchRow : s.InWidth,
+                            DstChannels = icg, Rows = flat ? 1 : rows, Width = flat ? rows * rowStride : phaseW,
                         };
                         ConvMicroKernels.Gather<TOps, TVec>(job, blockBegin, blockEnd);
-                        if (!unitStride)
+                        if (viaScratch)
                         {
                             int last = Math.Min(icg, blockEnd * ConvMicroKernels.Channels);
                             for (int c = blockBegin * ConvMicroKernels.Channels; c < last; c++)
                                 for (int j = 0; j < rows; j++)
                                 {
-                                    float* from = scratch + ((long)c * bandRows + j) * phaseW;
+                                    float* from = scratch + (long)c * scratchPlane + (long)j * scratchRow;
                                     float* to = gradInGroup + c * inPlane + (long)((j0 + j) * sy + ry) * s.InWidth + rx;
-                                    for (int i = 0; i < phaseW; i++) to[i * sx] = from[i];
+                                    if (sx == 1) new ReadOnlySpan<float>(from, phaseW).CopyTo(new Span<float>(to, phaseW));
+                                    else for (int i = 0; i < phaseW; i++) to[i * sx] = from[i];
                                 }
                         }
                     }
