@@ -6,15 +6,16 @@ namespace Restora.Core.Kernels;
 /// <summary>
 /// Fast conv2d on NCHW tensors, same contract as <see cref="Conv2dReference"/>.
 ///
-/// Every pass is a register-blocked direct convolution on the original layout. A band of rows of the source
-/// is copied into a small zero-padded tile (split into stride phases when the stride is not 1), so padding,
-/// stride and dilation all become plain offsets: output pixels along a row then read consecutive tile
-/// floats for every (channel, tap) column, and one vector load feeds four output channels.
-/// Forward and input-gradient share the gather micro-kernel; weight-gradient reduces over pixels in vector
-/// lanes and sums lanes once at the end.
+/// Every pass is a register-blocked direct convolution on the original layout, so no NCHW↔blocked transform is
+/// needed. A band of rows of the source is copied into a small zero-padded tile (split into stride phases when
+/// the stride is not 1), which turns padding, stride and dilation into plain offsets: output pixels along a row
+/// read consecutive tile floats for every (channel, tap) "column", and each vector load feeds eight output
+/// channels (<see cref="ConvMicroKernels"/>). The input gradient is the same gather run on the output gradient
+/// with transposed weights, phase by phase; the weight gradient is a GEMM over pixels that keeps per-lane sums,
+/// with the bias gradient as one extra column of ones.
 ///
 /// Bit-identical for any thread count: work is split only over output elements (bands of rows, channel blocks,
-/// weight columns), never over a sum, so each element is accumulated in one fixed order.
+/// weight columns), never over a sum, so each element is accumulated in one fixed order whatever the split.
 /// </summary>
 public static unsafe class Conv2d
 {
@@ -60,6 +61,7 @@ public static unsafe class Conv2d
             {
                 case ConvPath.Vector512: ForwardCore<Simd512, Vector512<float>>(s, pIn, pW, b, pOut); break;
                 case ConvPath.Vector256: ForwardCore<Simd256, Vector256<float>>(s, pIn, pW, b, pOut); break;
+                case ConvPath.Vector256SixteenRegisters: ForwardCore<Simd256SixteenRegisters, Vector256<float>>(s, pIn, pW, b, pOut); break;
                 default: ForwardCore<SimdScalar, float>(s, pIn, pW, b, pOut); break;
             }
         }
@@ -79,6 +81,7 @@ public static unsafe class Conv2d
             {
                 case ConvPath.Vector512: BackwardInputCore<Simd512, Vector512<float>>(s, pG, pW, pOut); break;
                 case ConvPath.Vector256: BackwardInputCore<Simd256, Vector256<float>>(s, pG, pW, pOut); break;
+                case ConvPath.Vector256SixteenRegisters: BackwardInputCore<Simd256SixteenRegisters, Vector256<float>>(s, pG, pW, pOut); break;
                 default: BackwardInputCore<SimdScalar, float>(s, pG, pW, pOut); break;
             }
         }
@@ -100,6 +103,7 @@ public static unsafe class Conv2d
             {
                 case ConvPath.Vector512: BackwardWeightCore<Simd512, Vector512<float>>(s, pIn, pG, pW, b); break;
                 case ConvPath.Vector256: BackwardWeightCore<Simd256, Vector256<float>>(s, pIn, pG, pW, b); break;
+                case ConvPath.Vector256SixteenRegisters: BackwardWeightCore<Simd256SixteenRegisters, Vector256<float>>(s, pIn, pG, pW, b); break;
                 default: BackwardWeightCore<SimdScalar, float>(s, pIn, pG, pW, b); break;
             }
         }
@@ -112,7 +116,8 @@ public static unsafe class Conv2d
 
     static void CheckPath(ConvPath path)
     {
-        if (path == ConvPath.Vector512 && !Vector512.IsHardwareAccelerated || path == ConvPath.Vector256 && !Vector256.IsHardwareAccelerated)
+        if (path == ConvPath.Vector512 && !Vector512.IsHardwareAccelerated
+            || path is ConvPath.Vector256 or ConvPath.Vector256SixteenRegisters && !Vector256.IsHardwareAccelerated)
             throw new PlatformNotSupportedException($"conv2d: {path} is not accelerated on this machine");
     }
 
@@ -143,13 +148,20 @@ public static unsafe class Conv2d
     {
         public readonly int RowStride, BandRows, TileRows, PhaseStride, ChannelStride, Bands;
         public readonly bool Direct;
+        /// <summary>
+        /// Rows are only as long as the taps need (output width + reach), so output pixels map to tile floats as
+        /// y·RowStride + x for the whole band and a kernel can treat the band as one long row, computing a few junk
+        /// pixels per row instead of a mostly empty vector at the end of each row (50-wide patches: 78% → 96% useful lanes).
+        /// </summary>
+        public readonly bool Flat;
         public readonly int[] Cols;   // [channel * taps + tap] offsets relative to the tile row of the output pixel
 
         /// <summary>
         /// Bands are as tall as fits <paramref name="budgetBytes"/> given <paramref name="tileChannels"/> channels of
         /// tile plus <paramref name="extraBytesPerRow"/> per output row, so a band's data stays in one core's L2.
         /// </summary>
-        public InputTiling(in Conv2dShape s, int vectorWidth, int tileChannels, long extraBytesPerRow, long budgetBytes, int maxBandRows = int.MaxValue)
+        public InputTiling(in Conv2dShape s, int vectorWidth, int tileChannels, long extraBytesPerRow, long budgetBytes,
+            int maxBandRows = int.MaxValue, bool allowFlat = false)
         {
             var taps = SplitTaps(s);
             int maxQy = 0, maxQx = 0;
@@ -161,9 +173,13 @@ public static unsafe class Conv2d
             TileRows = BandRows + maxQy;
             Direct = phases == 1 && s.PadH == 0 && s.PadW == 0 && RowStride <= s.InWidth
                 && (long)s.InPerGroup * s.InHeight * s.InWidth < int.MaxValue;
-            // Whole-vector rows keep every tile row, and with it each kernel tap at column offset 0, on a vector boundary.
-            RowStride = Direct ? s.InWidth : RoundUp(RowStride, vectorWidth);
-            PhaseStride = Direct ? s.InHeight * s.InWidth : TileRows * RowStride;
+            double rowUse = (double)s.OutWidth / RoundUp(s.OutWidth, vectorWidth), flatUse = (double)s.OutWidth / (s.OutWidth + maxQx);
+            Flat = allowFlat && !Direct && flatUse > rowUse + 0.05;
+            // Otherwise whole-vector rows keep every tile row, and with it each tap at column offset 0, on a vector boundary.
+            RowStride = Direct ? s.InWidth : Flat ? s.OutWidth + maxQx : RoundUp(RowStride, vectorWidth);
+            // A flat band's last vector may run past the last row by up to a vector plus the taps' reach; those lanes are junk.
+            PhaseStride = Direct ? s.InHeight * s.InWidth
+                : AvoidSetAliasing(TileRows * RowStride + (Flat ? vectorWidth + maxQx : 0));
             ChannelStride = phases * PhaseStride;
             Bands = CeilDiv(s.OutHeight, BandRows);
             Cols = new int[s.InPerGroup * taps.Length];
@@ -187,7 +203,7 @@ public static unsafe class Conv2d
             if (Direct) return channel + (long)y0 * s.InWidth;
             for (int c = first; c <= last; c++)
                 CopyPhases(channel + (c - first) * plane, s.InHeight, s.InWidth,
-                    s.StrideH, s.StrideW, -s.PadH, -s.PadW, y0, TileRows, RowStride, tile + (long)(c - first) * ChannelStride);
+                    s.StrideH, s.StrideW, -s.PadH, -s.PadW, y0, TileRows, RowStride, PhaseStride, tile + (long)(c - first) * ChannelStride);
             return tile;
         }
     }
@@ -196,7 +212,7 @@ public static unsafe class Conv2d
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
         int taps = s.KernelH * s.KernelW, icg = s.InPerGroup, ocg = s.OutPerGroup, groups = s.Groups;
-        var tiling = new InputTiling(s, TOps.Width, icg, 0, TileBytes);
+        var tiling = new InputTiling(s, TOps.Width, icg, 0, TileBytes, allowFlat: true);
         int cols = icg * taps, blocks = CeilDiv(ocg, ConvMicroKernels.Channels);
         int blockWeights = cols * ConvMicroKernels.Channels;
         float[] packed = ArrayPool<float>.Shared.Rent(groups * blocks * blockWeights);
@@ -217,6 +233,8 @@ public static unsafe class Conv2d
             int bandTasks = s.Batch * groups * tiling.Bands;
             var (chunks, blocksPerChunk) = SplitBlocks(blocks, bandTasks);
             int tileLength = tiling.TileLength(icg);
+            int flatPlane = tiling.BandRows * tiling.RowStride;
+            int scratchLength = tiling.Flat ? blocksPerChunk * ConvMicroKernels.Channels * flatPlane : 0;
             fixed (float* pPacked = packed, pBias = packedBias)
             fixed (int* pCols = tiling.Cols)
             {
@@ -226,21 +244,38 @@ public static unsafe class Conv2d
                     int chunk = task % chunks, rest = task / chunks;
                     int band = rest % tiling.Bands; rest /= tiling.Bands;
                     int g = rest % groups, n = rest / groups;
-                    int y0 = band * tiling.BandRows;
-                    float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + AlignSlack);
+                    int y0 = band * tiling.BandRows, rows = Math.Min(tiling.BandRows, s.OutHeight - y0);
+                    int blockBegin = chunk * blocksPerChunk, blockEnd = Math.Min(blocks, (chunk + 1) * blocksPerChunk);
+                    float* outGroup = (float*)outAddr + (((long)n * s.OutChannels + g * ocg) * s.OutHeight + y0) * s.OutWidth;
+                    float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + scratchLength + 2 * AlignSlack);
                     fixed (float* tileStart = tileArray)
                     {
                         float* tile = Align(tileStart);
+                        float* scratch = Align(tile + tileLength);
+                        int firstChannel = blockBegin * ConvMicroKernels.Channels;
                         var job = new GatherBand
                         {
                             Tile = tiling.Band(s, (float*)inAddr, n, g, 0, icg - 1, y0, tile), TileRowStride = tiling.RowStride, Cols = (int*)cAddr, ColCount = cols,
                             Weights = (float*)wAddr + (long)g * blocks * blockWeights,
                             Bias = (float*)bAddr + g * blocks * ConvMicroKernels.Channels,
-                            Dst = (float*)outAddr + (((long)n * s.OutChannels + g * ocg) * s.OutHeight + y0) * s.OutWidth,
-                            DstChannelStride = s.OutHeight * s.OutWidth, DstRowStride = s.OutWidth, DstChannels = ocg,
-                            Rows = Math.Min(tiling.BandRows, s.OutHeight - y0), Width = s.OutWidth,
+                            Dst = outGroup, DstChannelStride = s.OutHeight * s.OutWidth, DstRowStride = s.OutWidth, DstChannels = ocg,
+                            Rows = rows, Width = s.OutWidth,
                         };
-                        ConvMicroKernels.Gather<TOps, TVec>(job, chunk * blocksPerChunk, Math.Min(blocks, (chunk + 1) * blocksPerChunk));
+                        if (tiling.Flat)
+                        {
+                            // The whole band as one row of rows × RowStride pixels into scratch, then the real columns out.
+                            job.Dst = scratch - (long)firstChannel * flatPlane;
+                            job.DstChannelStride = flatPlane;
+                            job.DstRowStride = 0;
+                            job.Rows = 1;
+                            job.Width = rows * tiling.RowStride;
+                        }
+                        ConvMicroKernels.Gather<TOps, TVec>(job, blockBegin, blockEnd);
+                        if (tiling.Flat)
+                            for (int c = firstChannel; c < Math.Min(ocg, blockEnd * ConvMicroKernels.Channels); c++)
+                                for (int r = 0; r < rows; r++)
+                                    new ReadOnlySpan<float>(scratch + (long)(c - firstChannel) * flatPlane + (long)r * tiling.RowStride, s.OutWidth)
+                                        .CopyTo(new Span<float>(outGroup + (long)c * s.OutHeight * s.OutWidth + (long)r * s.OutWidth, s.OutWidth));
                     }
                     ArrayPool<float>.Shared.Return(tileArray);
                 });
@@ -312,6 +347,23 @@ public static unsafe class Conv2d
         int bandRows = (int)Math.Clamp(TileBytes / rowBytes - (maxQy - minQy), 1, phaseH);
         int tileRows = bandRows + maxQy - minQy;
         int channelStride = tileRows * rowStride;
+        long outPlane = (long)s.OutHeight * s.OutWidth;
+        // As in forward: when every read lands inside the output gradient (a 1x1 or unpadded conv), read it in place.
+        bool direct = unitStride && minQy >= 0 && minQx >= 0 && phaseH - 1 + maxQy < s.OutHeight
+            && RoundUp(phaseW, TOps.Width) - 1 + maxQx < s.OutWidth && ocg * outPlane < int.MaxValue;
+        if (direct)
+        {
+            rowStride = s.OutWidth;
+            channelStride = (int)outPlane;
+            minQy = minQx = 0;
+        }
+        // Flat bands as in forward (see InputTiling.Flat): results go through scratch either way.
+        int reach = maxQx - minQx;
+        bool flat = !direct && (double)phaseW / (phaseW + reach) > (double)phaseW / RoundUp(phaseW, TOps.Width) + 0.05;
+        if (flat) rowStride = phaseW + reach;
+        if (!direct) channelStride = AvoidSetAliasing(tileRows * rowStride + (flat ? TOps.Width + reach : 0));
+        bool viaScratch = flat || !unitStride;
+        int scratchRow = flat ? rowStride : phaseW, scratchPlane = bandRows * scratchRow;
         var colOffsets = new int[cols];
         for (int o = 0; o < ocg; o++)
             for (int a = 0; a < kys.Count; a++)
@@ -345,9 +397,8 @@ public static unsafe class Conv2d
             int bands = CeilDiv(phaseH, bandRows);
             int bandTasks = s.Batch * groups * bands;
             var (chunks, blocksPerChunk) = SplitBlocks(blocks, bandTasks);
-            int tileLength = ocg * channelStride;
-            int scratchLength = unitStride ? 0 : icg * bandRows * phaseW;
-            long outPlane = (long)s.OutHeight * s.OutWidth;
+            int tileLength = direct ? 0 : ocg * channelStride;
+            int scratchLength = viaScratch ? icg * scratchPlane : 0;
             fixed (float* pPacked = packed, pBias = zeroBias)
             fixed (int* pCols = colOffsets)
             {
@@ -363,30 +414,33 @@ public static unsafe class Conv2d
                     fixed (float* tileStart = tileArray)
                     {
                         float* tile = Align(tileStart);
-                        for (int o = 0; o < ocg; o++)
-                            CopyPhases((float*)gAddr + ((long)n * s.OutChannels + g * ocg + o) * outPlane, s.OutHeight, s.OutWidth,
-                                1, 1, minQy, minQx, j0, tileRows, rowStride, tile + (long)o * channelStride);
+                        float* gradGroup = (float*)gAddr + ((long)n * s.OutChannels + g * ocg) * outPlane;
+                        if (!direct)
+                            for (int o = 0; o < ocg; o++)
+                                CopyPhases(gradGroup + o * outPlane, s.OutHeight, s.OutWidth,
+                                    1, 1, minQy, minQx, j0, tileRows, rowStride, channelStride, tile + (long)o * channelStride);
                         float* gradInGroup = (float*)inAddr + ((long)n * s.InChannels + g * icg) * inPlane;
                         float* scratch = tile + tileLength;
                         var job = new GatherBand
                         {
-                            Tile = tile, TileRowStride = rowStride, Cols = (int*)cAddr, ColCount = cols,
+                            Tile = direct ? gradGroup + (long)j0 * s.OutWidth : tile, TileRowStride = rowStride, Cols = (int*)cAddr, ColCount = cols,
                             Weights = (float*)wAddr + (long)g * blocks * blockWeights, Bias = (float*)bAddr,
-                            Dst = unitStride ? gradInGroup + (long)j0 * s.InWidth : scratch,
-                            DstChannelStride = unitStride ? (int)inPlane : bandRows * phaseW,
-                            DstRowStride = unitStride ? s.InWidth : phaseW,
-                            DstChannels = icg, Rows = rows, Width = phaseW,
+                            Dst = viaScratch ? scratch : gradInGroup + (long)j0 * s.InWidth,
+                            DstChannelStride = viaScratch ? scratchPlane : (int)inPlane,
+                            DstRowStride = viaScratch ? scratchRow : s.InWidth,
+                            DstChannels = icg, Rows = flat ? 1 : rows, Width = flat ? rows * rowStride : phaseW,
                         };
                         ConvMicroKernels.Gather<TOps, TVec>(job, blockBegin, blockEnd);
-                        if (!unitStride)
+                        if (viaScratch)
                         {
                             int last = Math.Min(icg, blockEnd * ConvMicroKernels.Channels);
                             for (int c = blockBegin * ConvMicroKernels.Channels; c < last; c++)
                                 for (int j = 0; j < rows; j++)
                                 {
-                                    float* from = scratch + ((long)c * bandRows + j) * phaseW;
+                                    float* from = scratch + (long)c * scratchPlane + (long)j * scratchRow;
                                     float* to = gradInGroup + c * inPlane + (long)((j0 + j) * sy + ry) * s.InWidth + rx;
-                                    for (int i = 0; i < phaseW; i++) to[i * sx] = from[i];
+                                    if (sx == 1) new ReadOnlySpan<float>(from, phaseW).CopyTo(new Span<float>(to, phaseW));
+                                    else for (int i = 0; i < phaseW; i++) to[i * sx] = from[i];
                                 }
                         }
                     }
@@ -429,7 +483,11 @@ public static unsafe class Conv2d
         int channelsPerTask = Math.Min(icg, CeilDiv(groupsPerRange * J, taps) + 1);
         // Bands short enough that one block's gradient rows (C × rows × width) stay in L1 across the column groups.
         int l1Rows = Math.Max(1, 24 * 1024 / (C * width * sizeof(float)));
-        var tiling = new InputTiling(s, w, channelsPerTask, (long)Math.Min(ocg, blocksPerRange * C) * width * sizeof(float), TileBytes, l1Rows);
+        var tiling = new InputTiling(s, w, channelsPerTask, (long)Math.Min(ocg, blocksPerRange * C) * width * sizeof(float), TileBytes, l1Rows, allowFlat: true);
+        // Flat bands (see InputTiling.Flat) reduce over rows × RowStride pixels as one row; the gradient copy zeroes the junk ones.
+        bool flat = tiling.Flat;
+        int flatWidth = RoundUp(tiling.BandRows * tiling.RowStride, w);
+        if (flat) directGrad = false;
         long outPlane = (long)s.OutHeight * s.OutWidth;
         int[] tileCols = tiling.Cols;
         nint inAddr = (nint)input, gAddr = (nint)gradOut, gwAddr = (nint)gradWeight, gbAddr = (nint)gradBias;
@@ -446,8 +504,9 @@ public static unsafe class Conv2d
             bool ownsOnes = gradBias != null && k1 > weightCols;
             int accCount = (blk1 - blk0) * (cg1 - cg0) * Acc;
             int tileLength = tiling.TileLength(last - first + 1);
-            int onesLength = ownsOnes ? tiling.BandRows * tiling.RowStride : 0;
-            int gradTileLength = directGrad ? 0 : ocg * tiling.BandRows * width;
+            int onesLength = ownsOnes ? (flat ? flatWidth : tiling.BandRows * tiling.RowStride) : 0;
+            int gradPlane = flat ? flatWidth : tiling.BandRows * width;
+            int gradTileLength = directGrad ? 0 : ocg * gradPlane;
             float[] accArray = ArrayPool<float>.Shared.Rent(accCount * w + AlignSlack);
             float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + onesLength + gradTileLength + AlignSlack);
             nint[] columnArray = ArrayPool<nint>.Shared.Rent(k1 - k0);
@@ -457,6 +516,8 @@ public static unsafe class Conv2d
                 float* accFloats = Align(accStart), tile = Align(tileStart);
                 TVec* acc = (TVec*)accFloats;
                 for (int i = 0; i < accCount; i++) acc[i] = TOps.Zero;
+                // Junk lanes of a flat band read past the tile's last row, into slack that must hold no NaN.
+                if (flat) new Span<float>(tile, tileLength).Clear();
                 float* ones = tile + tileLength;
                 new Span<float>(ones, onesLength).Fill(1f);
                 float* gradTile = ones + onesLength;
@@ -475,39 +536,53 @@ public static unsafe class Conv2d
                         float* gradGroup = (float*)gAddr + (((long)n * s.OutChannels + g * ocg) * s.OutHeight + y0) * s.OutWidth;
                         long gradChannelStride = outPlane;
                         int gradRowStride = s.OutWidth;
+                        int reduceRows = rows, reduceWidth = width;
                         if (!directGrad)
                         {
-                            // Zero lanes past the row end, so the whole-vector loop adds nothing for them.
+                            // Zero the lanes past each row's end (and past a flat band's end), so the whole-vector loop
+                            // adds nothing for them.
+                            int rowLength = flat ? tiling.RowStride : width;
                             for (int o = blk0 * C; o < Math.Min(ocg, blk1 * C); o++)
+                            {
+                                float* plane = gradTile + (long)o * gradPlane;
                                 for (int j = 0; j < rows; j++)
                                 {
-                                    float* to = gradTile + ((long)o * tiling.BandRows + j) * width;
+                                    float* to = plane + (long)j * rowLength;
                                     new ReadOnlySpan<float>(gradGroup + o * outPlane + (long)j * s.OutWidth, s.OutWidth).CopyTo(new Span<float>(to, s.OutWidth));
-                                    new Span<float>(to + s.OutWidth, width - s.OutWidth).Clear();
+                                    new Span<float>(to + s.OutWidth, rowLength - s.OutWidth).Clear();
                                 }
+                                if (flat) new Span<float>(plane + rows * rowLength, RoundUp(rows * rowLength, w) - rows * rowLength).Clear();
+                            }
                             gradGroup = gradTile;
-                            gradChannelStride = (long)tiling.BandRows * width;
-                            gradRowStride = width;
-                        }
-                        // Channel blocks are the outer loop: a block's few gradient rows stay in L1 while the task's
-                        // column groups stream their tile rows from L2.
-                        for (int blk = blk0; blk < blk1; blk++)
-                        {
-                            float* g0 = gradGroup + blk * C * gradChannelStride;
-                            int real = Math.Min(C, ocg - blk * C);
-                            float* g1 = real > 1 ? g0 + gradChannelStride : g0;
-                            float* g2 = real > 2 ? g0 + 2 * gradChannelStride : g0;
-                            float* g3 = real > 3 ? g0 + 3 * gradChannelStride : g0;
-                            for (int cg = cg0; cg < cg1; cg++)
+                            gradChannelStride = gradPlane;
+                            gradRowStride = rowLength;
+                            if (flat)
                             {
+                                reduceRows = 1;
+                                reduceWidth = RoundUp(rows * rowLength, w);
+                            }
+                        }
+                        // Loop order decides which operand streams from L2. With kernels at least 3 wide, a column group's
+                        // six columns share tile lines (taps of one row), so blocks go outside and a block's gradient rows
+                        // stay in L1. With 1-wide kernels each column is its own channel, so column groups go outside.
+                        bool blocksOuter = s.KernelW > 1;
+                        int outerCount = blocksOuter ? blk1 - blk0 : cg1 - cg0, innerCount = blocksOuter ? cg1 - cg0 : blk1 - blk0;
+                        for (int outer = 0; outer < outerCount; outer++)
+                            for (int inner = 0; inner < innerCount; inner++)
+                            {
+                                int blk = blk0 + (blocksOuter ? outer : inner), cg = cg0 + (blocksOuter ? inner : outer);
+                                float* g0 = gradGroup + blk * C * gradChannelStride;
+                                int real = Math.Min(C, ocg - blk * C);
+                                float* g1 = real > 1 ? g0 + gradChannelStride : g0;
+                                float* g2 = real > 2 ? g0 + 2 * gradChannelStride : g0;
+                                float* g3 = real > 3 ? g0 + 3 * gradChannelStride : g0;
                                 float** groupColumns = (float**)columns + (cg - cg0) * J;
                                 TVec* groupAcc = acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc;
                                 if (TOps.ManyRegisters)
-                                    ConvMicroKernels.WeightBlock<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, rows, width, groupAcc);
+                                    ConvMicroKernels.WeightBlock<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, reduceRows, reduceWidth, groupAcc);
                                 else
-                                    ConvMicroKernels.WeightBlockSmall<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, rows, width, groupAcc);
+                                    ConvMicroKernels.WeightBlockSmall<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, reduceRows, reduceWidth, groupAcc);
                             }
-                        }
                     }
                 float* gw = (float*)gwAddr + (long)g * ocg * weightCols;
                 for (int blk = blk0; blk < blk1; blk++)
@@ -534,12 +609,12 @@ public static unsafe class Conv2d
     /// tile[phase (a, b)][j][i] = plane[(j + j0)·sy + a + oy][i·sx + b + ox], zero outside the plane: one band of
     /// a channel, padded and split into stride phases so every tap reads it with unit stride.
     /// </summary>
-    static void CopyPhases(float* plane, int height, int width, int sy, int sx, int oy, int ox, int j0, int rows, int rowStride, float* tile)
+    static void CopyPhases(float* plane, int height, int width, int sy, int sx, int oy, int ox, int j0, int rows, int rowStride, int phaseStride, float* tile)
     {
         for (int a = 0; a < sy; a++)
         for (int b = 0; b < sx; b++)
         {
-            float* phase = tile + (long)(a * sx + b) * rows * rowStride;
+            float* phase = tile + (long)(a * sx + b) * phaseStride;
             // Tile columns [lo, hi) map inside the plane.
             int lo = Math.Clamp(CeilDiv(-(b + ox), sx), 0, rowStride);
             int hi = Math.Clamp(FloorDiv(width - 1 - b - ox, sx) + 1, lo, rowStride);
@@ -565,6 +640,17 @@ public static unsafe class Conv2d
     const int AlignSlack = 16;
 
     static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
+
+    /// <summary>
+    /// Rounds a plane stride (in floats) up to an odd number of 64-byte lines. A micro-kernel reads the same pixel
+    /// of many channels at once; with strides that are multiples of 4 KiB those lines all fall in one L1 set and
+    /// evict each other, with odd line counts they spread over every set.
+    /// </summary>
+    static int AvoidSetAliasing(int floats)
+    {
+        int lines = CeilDiv(floats, 16);
+        return (lines | 1) * 16;
+    }
 
     static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
     static int CeilDiv(int a, int b) => -FloorDiv(-a, b);

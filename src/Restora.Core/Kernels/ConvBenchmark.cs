@@ -46,7 +46,9 @@ public static class ConvBenchmark
             }
             Array.Sort(times);
             double seconds = times[times.Length / 2];
-            return (s.Flops * (backward ? 3 : 1) / seconds / 1e9, seconds);
+            // torch-conv-bench.py's formula, which counts size × size outputs even for even kernels.
+            double flops = 2.0 * cin * cout * kernel * kernel * size * size * (backward ? 3 : 1);
+            return (flops / seconds / 1e9, seconds);
         }
         finally { Compute.Threads = saved; }
     }

@@ -47,9 +47,11 @@ internal static unsafe class ConvMicroKernels
     public const int WeightCols = 6;
 
     /// <summary>
-    /// Computes rows of blocks [blockBegin, blockEnd). Pixels go in runs of three vectors (the fast case) and then
-    /// single vectors for the ragged end. Partial vectors and the missing channels of a last, short block are
-    /// computed into a spill buffer and only the real part copied out, so no store crosses a row or a plane.
+    /// Computes rows of blocks [blockBegin, blockEnd). Pixels go in runs of several vectors, in the widest block
+    /// shape the registers allow for the block's real channel count (8 × 3, 4 × 6, 1 × 8, or 4 × 3 with 16
+    /// registers), then single vectors for the ragged end. Partial vectors and the missing channels of a last,
+    /// short block are computed into a spill buffer and only the real part copied out, so no store crosses a row
+    /// or a plane.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gather<TOps, TVec>(in GatherBand b, int blockBegin, int blockEnd)

@@ -5,7 +5,15 @@ using System.Runtime.Intrinsics.X86;
 namespace Restora.Core.Kernels;
 
 /// <summary>Which instruction set a conv kernel runs on. Tests force each one; production code uses <see cref="Conv2d.BestPath"/>.</summary>
-internal enum ConvPath { Vector512, Vector256, Scalar }
+internal enum ConvPath
+{
+    Vector512,
+    /// <summary>256-bit vectors with the register blocks this machine affords (32 registers under AVX-512VL, else 16).</summary>
+    Vector256,
+    /// <summary>256-bit vectors with the 16-register blocks of a plain AVX2 machine, whatever this machine has: lets tests cover them.</summary>
+    Vector256SixteenRegisters,
+    Scalar,
+}
 
 /// <summary>
 /// The handful of vector operations the conv micro-kernels need. The kernels are generic over a struct
@@ -56,6 +64,21 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
     public static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> v) => Vector256.Sum(v);
+}
+
+/// <summary><see cref="Simd256"/> restricted to the 16-register blocks, as on AVX2 machines without AVX-512.</summary>
+internal readonly unsafe struct Simd256SixteenRegisters : ISimd<Vector256<float>>
+{
+    public static int Width => Vector256<float>.Count;
+    public static bool ManyRegisters => false;
+    public static Vector256<float> Zero => Vector256<float>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* p) => Simd256.Load(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector256<float> v) => Simd256.Store(p, v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float* p) => Simd256.Broadcast(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Simd256.MulAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> v) => Simd256.Sum(v);
 }
 
 /// <summary>One-lane "vector": the same blocked algorithm in plain C#, for machines without SIMD support.</summary>

@@ -31,6 +31,7 @@ public class Conv2dTests
         { "64 wide exactly, 5 channel blocks", new(1, 7, 6, 64, 18, 3, 3, PadH: 1, PadW: 1) },
         { "no padding, input read in place", new(2, 5, 7, 66, 6, 3, 3) },
         { "1x1 read in place", new(1, 8, 5, 32, 12, 1, 1) },
+        { "1x1 with groups, gradient read in place", new(2, 12, 4, 48, 6, 1, 1, Groups: 3) },
         { "a task holding only the bias column", new(1, 2, 9, 9, 3, 3, 3, PadH: 1, PadW: 1) },
     };
 
@@ -38,6 +39,7 @@ public class Conv2dTests
     {
         if (Vector512.IsHardwareAccelerated) yield return new object[] { ConvPathName.Vector512 };
         if (Vector256.IsHardwareAccelerated) yield return new object[] { ConvPathName.Vector256 };
+        if (Vector256.IsHardwareAccelerated) yield return new object[] { ConvPathName.Vector256SixteenRegisters };
         yield return new object[] { ConvPathName.Scalar };
     }
 
@@ -200,12 +202,13 @@ public class Conv2dTests
     }
 
     /// <summary>xunit needs a public type to show in test names; mirrors the internal <see cref="ConvPath"/>.</summary>
-    public enum ConvPathName { Vector512, Vector256, Scalar }
+    public enum ConvPathName { Vector512, Vector256, Vector256SixteenRegisters, Scalar }
 
     static ConvPath Map(ConvPathName p) => p switch
     {
         ConvPathName.Vector512 => ConvPath.Vector512,
         ConvPathName.Vector256 => ConvPath.Vector256,
+        ConvPathName.Vector256SixteenRegisters => ConvPath.Vector256SixteenRegisters,
         _ => ConvPath.Scalar,
     };
 
