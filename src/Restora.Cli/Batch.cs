@@ -4,7 +4,7 @@ namespace Restora.Cli;
 
 public sealed record ImageJob(string Input, string Output);
 
-public sealed record JobOutcome(ImageJob Job, string Status, string? Error = null, int Width = 0, int Height = 0);
+public sealed record JobOutcome(ImageJob Job, string Status, string? Error = null, int Width = 0, int Height = 0, double Seconds = 0);
 
 /// <summary>
 /// Runs one image transform over a file or a folder: plans input → output pairs, refuses to overwrite,
@@ -68,6 +68,7 @@ public static class Batch
                 Console.Error.WriteLine($"restora {command}: {job.Output}: doing again, the existing file is damaged ({damage})");
                 replace = true;
             }
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
                 var image = ImageFile.Load(job.Input, common.Decode);
@@ -76,7 +77,7 @@ public static class Batch
                 var dir = Path.GetDirectoryName(Path.GetFullPath(job.Output));
                 if (dir is not null) Directory.CreateDirectory(dir);
                 ImageFile.Save(result, job.Output, encode, replace);
-                outcomes.Add(new JobOutcome(job, "done", null, result.Width, result.Height));
+                outcomes.Add(new JobOutcome(job, "done", null, result.Width, result.Height, clock.Elapsed.TotalSeconds));
             }
             catch (Exception e) when (!single && e is ImageFileException or ImageFormatException or UserError or ArgumentException)
             {
@@ -114,7 +115,8 @@ public static class Batch
         string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
 
     /// <summary>Prints the outcome: JSON on stdout, or a line per written file and a summary.</summary>
-    public static int Report(string command, List<JobOutcome> outcomes, bool json)
+    /// <param name="extra">Command-specific fields for the JSON object (e.g. the model used).</param>
+    public static int Report(string command, List<JobOutcome> outcomes, bool json, Action<System.Text.Json.Utf8JsonWriter>? extra = null)
     {
         int done = outcomes.Count(o => o.Status == "done");
         int skipped = outcomes.Count(o => o.Status == "skipped");
@@ -126,6 +128,7 @@ public static class Batch
                 w.WriteNumber("processed", done);
                 w.WriteNumber("skipped", skipped);
                 w.WriteNumber("failed", failed);
+                extra?.Invoke(w);
                 w.WriteStartArray("files");
                 foreach (var o in outcomes)
                 {
@@ -134,7 +137,12 @@ public static class Batch
                     w.WriteString("output", o.Job.Output);
                     w.WriteString("status", o.Status);
                     if (o.Error is not null) w.WriteString("error", o.Error);
-                    if (o.Status == "done") { w.WriteNumber("width", o.Width); w.WriteNumber("height", o.Height); }
+                    if (o.Status == "done")
+                    {
+                        w.WriteNumber("width", o.Width);
+                        w.WriteNumber("height", o.Height);
+                        w.WriteNumber("seconds", Math.Round(o.Seconds, 3));
+                    }
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();

@@ -52,6 +52,10 @@ public class UpscaleTests
         Assert.Equal((80, 56), (output.Width, output.Height));
         if (ext == ".png") Assert.Equal((layout, depth), (output.Layout, output.BitDepth));
         Assert.Equal("done", r.Json.GetProperty("files")[0].GetProperty("status").GetString());
+        Assert.Equal("esrgan-slim-x4", r.Json.GetProperty("model").GetString());
+        Assert.Equal(4, r.Json.GetProperty("scale").GetInt32());
+        Assert.True(r.Json.GetProperty("peak_memory_mb").GetInt64() > 0);
+        Assert.True(r.Json.GetProperty("files")[0].GetProperty("seconds").GetDouble() > 0);
     }
 
     [Fact]

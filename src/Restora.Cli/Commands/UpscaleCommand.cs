@@ -31,9 +31,15 @@ public static class UpscaleCommand
             using var tiles = new Progress(int.MaxValue, $"upscale {Path.GetFileName(job.Input)}");
             return TiledUpscaler.Upscale(image, network, tile, (done, total) => tiles.Report(done, total, "tiles"));
         });
+        long peakMb = Process.GetCurrentProcess().PeakWorkingSet64 >> 20;
         if (!common.Json)
-            Console.Error.WriteLine($"restora upscale: {info.Name}, {clock.Elapsed.TotalSeconds:0.0} s, " +
-                                    $"peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MB");
-        return Batch.Report("upscale", outcomes, common.Json);
+            Console.Error.WriteLine($"restora upscale: {info.Name}, {clock.Elapsed.TotalSeconds:0.0} s, peak memory {peakMb} MB");
+        return Batch.Report("upscale", outcomes, common.Json, w =>
+        {
+            w.WriteString("model", info.Name);
+            w.WriteNumber("scale", info.Scale);
+            w.WriteNumber("seconds", Math.Round(clock.Elapsed.TotalSeconds, 3));
+            w.WriteNumber("peak_memory_mb", peakMb);
+        });
     }
 }
