@@ -6,7 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rounds=${1:-5}; threads=${2:-2}
 dotnet build bench/Restora.Benchmarks -c Release --nologo -v q >/dev/null
 ours="dotnet bench/Restora.Benchmarks/bin/Release/net10.0/Restora.Benchmarks.dll conv"
-torch="/usr/bin/python3 /work/shared/tools/torch-conv-bench.py"
+torch="/usr/bin/python3 ../shared/tools/torch-conv-bench.py"
 gf() { sed -E 's/.*"gflops": ([0-9.]+).*/\1/'; }
 results=$(mktemp)
 for ((r = 1; r <= rounds; r++)); do
