@@ -468,8 +468,9 @@ public static unsafe class Conv2d
         int width = RoundUp(s.OutWidth, w);
         bool directGrad = width == s.OutWidth;
         // Every column range re-reads the whole output gradient and every block range the whole input, so split the
-        // longer of the two dimensions only, into about four tasks per thread (balance under noisy neighbours).
-        int wantedTasks = Math.Max(1, CeilDiv(4 * Compute.Threads, groups));
+        // longer of the two dimensions only, into about two tasks per thread: some balance under noisy neighbours
+        // without re-reading the output gradient more often (four per thread measured ~8% slower on this machine).
+        int wantedTasks = Math.Max(1, CeilDiv(2 * Compute.Threads, groups));
         bool splitColumns = colGroups >= blocks;
         int colRanges = splitColumns ? Math.Min(wantedTasks, colGroups) : 1;
         int groupsPerRange = CeilDiv(colGroups, colRanges);
