@@ -26,6 +26,7 @@ public static unsafe class Conv2d
 
     /// <summary>Source tiles are sized to stay in a core's L2 while every channel block of the band reads them.</summary>
     const int TileBytes = 512 * 1024;
+    const int SingleBlockTileBytes = 2048 * 1024;
 
     public static void Forward(in Conv2dShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, Span<float> output) => Forward(BestPath, s, input, weight, bias, output);
@@ -214,8 +215,11 @@ public static unsafe class Conv2d
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
         int taps = s.KernelH * s.KernelW, icg = s.InPerGroup, ocg = s.OutPerGroup, groups = s.Groups;
-        var tiling = new InputTiling(s, TOps.Width, icg, 0, TileBytes, allowFlat: true, flatScratchChannels: ocg);
         int cols = icg * taps, blocks = CeilDiv(ocg, ConvMicroKernels.Channels);
+        // The L2 budget is for every channel block re-reading the band's tile. With a single block (a last layer to
+        // RGB) nothing re-reads it, and taller bands copy fewer halo rows.
+        long budget = blocks == 1 ? SingleBlockTileBytes : TileBytes;
+        var tiling = new InputTiling(s, TOps.Width, icg, 0, budget, allowFlat: true, flatScratchChannels: ocg);
         int blockWeights = cols * ConvMicroKernels.Channels;
         float[] packed = ArrayPool<float>.Shared.Rent(groups * blocks * blockWeights);
         float[] packedBias = ArrayPool<float>.Shared.Rent(groups * blocks * ConvMicroKernels.Channels);
