@@ -26,6 +26,7 @@ public static unsafe class Conv2d
 
     /// <summary>Source tiles are sized to stay in a core's L2 while every channel block of the band reads them.</summary>
     const int TileBytes = 512 * 1024;
+    const int SingleBlockTileBytes = 2048 * 1024;
 
     public static void Forward(in Conv2dShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, Span<float> output) => Forward(BestPath, s, input, weight, bias, output);
@@ -160,23 +161,25 @@ public static unsafe class Conv2d
         /// Bands are as tall as fits <paramref name="budgetBytes"/> given <paramref name="tileChannels"/> channels of
         /// tile plus <paramref name="extraBytesPerRow"/> per output row, so a band's data stays in one core's L2.
         /// </summary>
+        /// <param name="flatScratchChannels">Channels of output scratch a flat band needs, counted in the band's budget.</param>
         public InputTiling(in Conv2dShape s, int vectorWidth, int tileChannels, long extraBytesPerRow, long budgetBytes,
-            int maxBandRows = int.MaxValue, bool allowFlat = false)
+            int maxBandRows = int.MaxValue, bool allowFlat = false, int flatScratchChannels = 0)
         {
             var taps = SplitTaps(s);
             int maxQy = 0, maxQx = 0;
             foreach (var t in taps) { maxQy = Math.Max(maxQy, t.Qy); maxQx = Math.Max(maxQx, t.Qx); }
             int phases = s.StrideH * s.StrideW;
-            RowStride = RoundUp(s.OutWidth, vectorWidth) + maxQx;
-            long tileRowBytes = (long)tileChannels * phases * RowStride * sizeof(float);
-            BandRows = (int)Math.Clamp((budgetBytes - tileRowBytes * maxQy) / (tileRowBytes + extraBytesPerRow), 1, Math.Min(s.OutHeight, maxBandRows));
-            TileRows = BandRows + maxQy;
-            Direct = phases == 1 && s.PadH == 0 && s.PadW == 0 && RowStride <= s.InWidth
+            int rowLength = RoundUp(s.OutWidth, vectorWidth) + maxQx;
+            Direct = phases == 1 && s.PadH == 0 && s.PadW == 0 && rowLength <= s.InWidth
                 && (long)s.InPerGroup * s.InHeight * s.InWidth < int.MaxValue;
             double rowUse = (double)s.OutWidth / RoundUp(s.OutWidth, vectorWidth), flatUse = (double)s.OutWidth / (s.OutWidth + maxQx);
             Flat = allowFlat && !Direct && flatUse > rowUse + 0.05;
             // Otherwise whole-vector rows keep every tile row, and with it each tap at column offset 0, on a vector boundary.
-            RowStride = Direct ? s.InWidth : Flat ? s.OutWidth + maxQx : RoundUp(RowStride, vectorWidth);
+            RowStride = Direct ? s.InWidth : Flat ? s.OutWidth + maxQx : RoundUp(rowLength, vectorWidth);
+            long tileRowBytes = (long)tileChannels * phases * RowStride * sizeof(float);
+            if (Flat) extraBytesPerRow += (long)flatScratchChannels * RowStride * sizeof(float);
+            BandRows = (int)Math.Clamp((budgetBytes - tileRowBytes * maxQy) / (tileRowBytes + extraBytesPerRow), 1, Math.Min(s.OutHeight, maxBandRows));
+            TileRows = BandRows + maxQy;
             // A flat band's last vector may run past the last row by up to a vector plus the taps' reach; those lanes are junk.
             PhaseStride = Direct ? s.InHeight * s.InWidth
                 : AvoidSetAliasing(TileRows * RowStride + (Flat ? vectorWidth + maxQx : 0));
@@ -212,8 +215,11 @@ public static unsafe class Conv2d
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
         int taps = s.KernelH * s.KernelW, icg = s.InPerGroup, ocg = s.OutPerGroup, groups = s.Groups;
-        var tiling = new InputTiling(s, TOps.Width, icg, 0, TileBytes, allowFlat: true);
         int cols = icg * taps, blocks = CeilDiv(ocg, ConvMicroKernels.Channels);
+        // The L2 budget is for every channel block re-reading the band's tile. With a single block (a last layer to
+        // RGB) nothing re-reads it, and taller bands copy fewer halo rows.
+        long budget = blocks == 1 ? SingleBlockTileBytes : TileBytes;
+        var tiling = new InputTiling(s, TOps.Width, icg, 0, budget, allowFlat: true, flatScratchChannels: ocg);
         int blockWeights = cols * ConvMicroKernels.Channels;
         float[] packed = ArrayPool<float>.Shared.Rent(groups * blocks * blockWeights);
         float[] packedBias = ArrayPool<float>.Shared.Rent(groups * blocks * ConvMicroKernels.Channels);
@@ -342,28 +348,23 @@ public static unsafe class Conv2d
         }
         int minQy = kys.Min(t => t.Q), maxQy = kys.Max(t => t.Q), minQx = kxs.Min(t => t.Q), maxQx = kxs.Max(t => t.Q);
         int taps = kys.Count * kxs.Count, cols = ocg * taps;
-        int rowStride = RoundUp(RoundUp(phaseW, TOps.Width) + maxQx - minQx, TOps.Width);
-        long rowBytes = (long)ocg * rowStride * sizeof(float);
-        int bandRows = (int)Math.Clamp(TileBytes / rowBytes - (maxQy - minQy), 1, phaseH);
-        int tileRows = bandRows + maxQy - minQy;
-        int channelStride = tileRows * rowStride;
         long outPlane = (long)s.OutHeight * s.OutWidth;
-        // As in forward: when every read lands inside the output gradient (a 1x1 or unpadded conv), read it in place.
+        int reach = maxQx - minQx;
+        // As in forward: when every read lands inside the output gradient (a 1x1 or unpadded conv), read it in place;
+        // otherwise flat bands when they waste fewer lanes (see InputTiling.Flat). Flat and strided results go
+        // through scratch.
         bool direct = unitStride && minQy >= 0 && minQx >= 0 && phaseH - 1 + maxQy < s.OutHeight
             && RoundUp(phaseW, TOps.Width) - 1 + maxQx < s.OutWidth && ocg * outPlane < int.MaxValue;
-        if (direct)
-        {
-            rowStride = s.OutWidth;
-            channelStride = (int)outPlane;
-            minQy = minQx = 0;
-        }
-        // Flat bands as in forward (see InputTiling.Flat): results go through scratch either way.
-        int reach = maxQx - minQx;
         bool flat = !direct && (double)phaseW / (phaseW + reach) > (double)phaseW / RoundUp(phaseW, TOps.Width) + 0.05;
-        if (flat) rowStride = phaseW + reach;
-        if (!direct) channelStride = AvoidSetAliasing(tileRows * rowStride + (flat ? TOps.Width + reach : 0));
         bool viaScratch = flat || !unitStride;
-        int scratchRow = flat ? rowStride : phaseW, scratchPlane = bandRows * scratchRow;
+        int rowStride = direct ? s.OutWidth : flat ? phaseW + reach : RoundUp(RoundUp(phaseW, TOps.Width) + reach, TOps.Width);
+        int scratchRow = flat ? rowStride : phaseW;
+        long rowBytes = ((long)ocg * rowStride + (viaScratch ? (long)icg * scratchRow : 0)) * sizeof(float);
+        int bandRows = (int)Math.Clamp(TileBytes / rowBytes - (maxQy - minQy), 1, phaseH);
+        int tileRows = bandRows + maxQy - minQy;
+        int channelStride = direct ? (int)outPlane : AvoidSetAliasing(tileRows * rowStride + (flat ? TOps.Width + reach : 0));
+        int scratchPlane = bandRows * scratchRow;
+        if (direct) minQy = minQx = 0;
         var colOffsets = new int[cols];
         for (int o = 0; o < ocg; o++)
             for (int a = 0; a < kys.Count; a++)
@@ -471,8 +472,9 @@ public static unsafe class Conv2d
         int width = RoundUp(s.OutWidth, w);
         bool directGrad = width == s.OutWidth;
         // Every column range re-reads the whole output gradient and every block range the whole input, so split the
-        // longer of the two dimensions only, into about four tasks per thread (balance under noisy neighbours).
-        int wantedTasks = Math.Max(1, CeilDiv(4 * Compute.Threads, groups));
+        // longer of the two dimensions only, into about two tasks per thread: some balance under noisy neighbours
+        // without re-reading the output gradient more often (four per thread measured ~8% slower on this machine).
+        int wantedTasks = Math.Max(1, CeilDiv(2 * Compute.Threads, groups));
         bool splitColumns = colGroups >= blocks;
         int colRanges = splitColumns ? Math.Min(wantedTasks, colGroups) : 1;
         int groupsPerRange = CeilDiv(colGroups, colRanges);
@@ -480,10 +482,14 @@ public static unsafe class Conv2d
         int blockRanges = splitColumns ? 1 : Math.Min(wantedTasks, blocks);
         int blocksPerRange = CeilDiv(blocks, blockRanges);
         blockRanges = CeilDiv(blocks, blocksPerRange);
-        int channelsPerTask = Math.Min(icg, CeilDiv(groupsPerRange * J, taps) + 1);
-        // Bands short enough that one block's gradient rows (C × rows × width) stay in L1 across the column groups.
-        int l1Rows = Math.Max(1, 24 * 1024 / (C * width * sizeof(float)));
-        var tiling = new InputTiling(s, w, channelsPerTask, (long)Math.Min(ocg, blocksPerRange * C) * width * sizeof(float), TileBytes, l1Rows, allowFlat: true);
+        // Band height must depend on the shape alone: in a flat band, which lane a pixel lands in depends on where
+        // the band starts, and lanes are summed separately. So the budget assumes a typical task (a quarter of the
+        // channels) rather than this run's split. Bands are also short enough that one block's gradient rows
+        // (C × rows × width) stay in L1 across the column groups.
+        // A single block (a last layer to RGB) re-reads its gradient rows from L2 cheaply; there, taller bands that
+        // copy fewer halo rows of input win instead (64->3: 70 -> 89 GFLOP/s).
+        int l1Rows = Math.Max(1, (blocks == 1 ? 4 : 1) * 24 * 1024 / (C * width * sizeof(float)));
+        var tiling = new InputTiling(s, w, CeilDiv(icg, 4), (long)ocg * width * sizeof(float), TileBytes, l1Rows, allowFlat: true);
         // Flat bands (see InputTiling.Flat) reduce over rows × RowStride pixels as one row; the gradient copy zeroes the junk ones.
         bool flat = tiling.Flat;
         int flatWidth = RoundUp(tiling.BandRows * tiling.RowStride, w);

@@ -154,6 +154,8 @@ public class Conv2dTests
     [InlineData(1, 64, 70, 66, 48, 3, 1)]   // many bands and channel blocks, ragged row
     [InlineData(2, 16, 37, 41, 24, 5, 2)]   // batch 2, stride 2
     [InlineData(1, 3, 90, 100, 16, 9, 1)]   // first layer: few columns, many bands
+    [InlineData(16, 24, 50, 50, 24, 3, 1)]  // training batch of 50x50 patches: flat bands
+    [InlineData(1, 512, 100, 17, 8, 3, 1)]  // many channels, 17-wide rows: flat bands whose height must not follow the split
     public void Results_are_bit_identical_for_any_thread_count(int batch, int cin, int h, int w, int cout, int k, int stride)
     {
         var s = new Conv2dShape(batch, cin, h, w, cout, k, k, stride, stride, k / 2, k / 2);
