@@ -114,7 +114,7 @@ public sealed class KerasModel
                 var layer = layers[i];
                 int s = layer.Inputs.Length == 0 ? 1 : scale[layer.Inputs[0]];
                 scale[i] = s * layer.Upsampling;
-                if (layer is ConvLayer conv) widths.Add((long)conv.Weight.Dim(0) * scale[i] * scale[i] + (long)conv.Weight.Dim(1) * s * s);
+                if (layer is ConvLayer conv) widths.Add((long)conv.OutChannels * scale[i] * scale[i] + (long)conv.InChannels * s * s);
             }
             return 4 * 3 * widths.OrderDescending().Take(3).Sum();
         }
@@ -137,52 +137,30 @@ public sealed class KerasModel
 
     /// <summary>
     /// Runs the network on [1, C, H, W] (in the model's own value range) and returns [1, C', H*Scale, W*Scale].
-    /// Keeps no gradient tape, and frees every intermediate as soon as its last reader has run, so memory
-    /// stays near the few largest activations.
+    /// Inference only, on the kernels directly (see <see cref="InferencePlan"/>): concatenations cost nothing,
+    /// activations and scalings run in place, and every buffer goes back to the pool as soon as its last reader
+    /// has run, so memory stays near the few widest activations.
     /// </summary>
     public Tensor Forward(Tensor input)
     {
-        using var noGrad = Autograd.NoGrad();
-        var readers = new int[layers.Count];
-        foreach (var l in layers) foreach (int j in l.Inputs) readers[j]++;
-        var values = new Tensor?[layers.Count];
-        try
-        {
-            for (int i = 0; i < layers.Count; i++)
-            {
-                var layer = layers[i];
-                var args = layer.Inputs.Select(j => values[j]!).ToArray();
-                values[i] = layer is InputLayer ? input : layer.Apply(args);
-                foreach (int j in layer.Inputs)
-                    if (--readers[j] == 0 && j != outputIndex) Release(values, j, input);
-            }
-            var result = values[outputIndex]!;
-            values[outputIndex] = null;
-            return result;
-        }
-        finally
-        {
-            for (int i = 0; i < values.Length; i++) Release(values, i, input);
-        }
+        if (input.Rank != 4 || input.Dim(0) != 1)
+            throw new ArgumentException($"{Name}: input must be [1, C, H, W], got {input.ShapeString}");
+        return (plan ??= InferencePlan.Build(layers, outputIndex, input.Dim(1))).Run(input);
     }
 
-    static void Release(Tensor?[] values, int i, Tensor input)
-    {
-        var t = values[i];
-        values[i] = null;
-        if (t is not null && !ReferenceEquals(t, input)) t.Dispose();
-    }
+    InferencePlan? plan;
 
     // ---- layers ------------------------------------------------------------------------------------------
 
-    abstract class Layer(string name, int[] inputs)
+    internal abstract class Layer(string name, int[] inputs)
     {
         public string Name { get; } = name;
         public int[] Inputs { get; } = inputs;
         /// <summary>How far, in this layer's own pixels, an output reads from its input.</summary>
         public virtual double Reach => 0;
         public virtual int Upsampling => 1;
-        public abstract Tensor Apply(Tensor[] x);
+        /// <summary>Channels of this layer's output given its (first) input's; merges are handled by the plan.</summary>
+        public virtual int OutputChannels(int inputChannels) => inputChannels;
 
         public static Layer Create(string className, string name, JsonElement c, int[] inputs,
             Dictionary<string, WeightShards.Entry> weights, string source)
@@ -214,9 +192,9 @@ public sealed class KerasModel
         }
     }
 
-    sealed class InputLayer(string name) : Layer(name, []) { public override Tensor Apply(Tensor[] x) => throw new InvalidOperationException(); }
+    internal sealed class InputLayer(string name) : Layer(name, []);
 
-    enum Activation { Linear, Relu, Sigmoid, Tanh }
+    internal enum Activation { Linear, Relu, Sigmoid, Tanh }
 
     static Activation ParseActivation(string? name, string layer) => name switch
     {
@@ -227,21 +205,24 @@ public sealed class KerasModel
         _ => throw new KerasFormatException($"layer '{layer}' uses activation '{name}'; linear, relu, sigmoid and tanh are supported"),
     };
 
-    static class ActivationOps
+    /// <summary>Activations in place on a span: every use here owns the values it changes.</summary>
+    internal static void Activate(Activation a, Span<float> x)
     {
-        public static Tensor Apply(Activation a, Tensor x) => a switch
+        switch (a)
         {
-            Activation.Relu => F.Relu(x),
-            Activation.Sigmoid => F.Sigmoid(x),
-            Activation.Tanh => F.Tanh(x),
-            _ => x,
-        };
+            case Activation.Relu: System.Numerics.Tensors.TensorPrimitives.Max(x, 0f, x); break;
+            case Activation.Sigmoid: System.Numerics.Tensors.TensorPrimitives.Sigmoid(x, x); break;
+            case Activation.Tanh: System.Numerics.Tensors.TensorPrimitives.Tanh(x, x); break;
+        }
     }
 
-    sealed class ConvLayer : Layer
+    internal sealed class ConvLayer : Layer
     {
-        public required Tensor Weight { get; init; }
-        public required Tensor? Bias { get; init; }
+        /// <summary>OIHW, PyTorch's layout.</summary>
+        public required float[] Weight { get; init; }
+        public required float[]? Bias { get; init; }
+        public required int InChannels { get; init; }
+        public required int OutChannels { get; init; }
         public required int Kernel { get; init; }
         public required int Dilation { get; init; }
         public required int Padding { get; init; }
@@ -272,80 +253,62 @@ public sealed class KerasModel
                 : throw new KerasFormatException($"{source}: no weights for '{name}/kernel'");
             // Keras stores HWIO; the engine wants OIHW (PyTorch's layout).
             int kh = kernel.Shape[0], kwid = kernel.Shape[1], cin = kernel.Shape[2], cout = kernel.Shape[3];
-            var oihw = Tensor.Persistent(cout, cin, kh, kwid);
-            var dst = oihw.Span;
+            var oihw = new float[cout * cin * kh * kwid];
+            var dst = oihw.AsSpan();
             for (int y = 0; y < kh; y++)
                 for (int x = 0; x < kwid; x++)
                     for (int i = 0; i < cin; i++)
                         for (int o = 0; o < cout; o++)
                             dst[((o * cin + i) * kh + y) * kwid + x] = kernel.Values[((y * kwid + x) * cin + i) * cout + o];
-            Tensor? bias = null;
+            float[]? bias = null;
             bool useBias = !c.TryGetProperty("use_bias", out var ub) || ub.GetBoolean();
             if (useBias)
             {
                 var b = weights.TryGetValue(name + "/bias", out var bw) ? bw : throw new KerasFormatException($"{source}: no weights for '{name}/bias'");
-                bias = Tensor.PersistentFrom(b.Values, cout);
+                if (b.Values.Length != cout) throw new KerasFormatException($"{source}: '{name}/bias' has {b.Values.Length} values for {cout} filters");
+                bias = b.Values;
             }
             return new ConvLayer(name, inputs)
             {
-                Weight = oihw, Bias = bias, Kernel = k[0], Dilation = dilation[0],
+                Weight = oihw, Bias = bias, InChannels = cin, OutChannels = cout, Kernel = k[0], Dilation = dilation[0],
                 Padding = padding == "same" ? k[0] / 2 * dilation[0] : 0,
                 Activation = ParseActivation(c.TryGetProperty("activation", out var a) ? a.GetString() : "linear", name),
             };
         }
 
-        public override Tensor Apply(Tensor[] x)
-        {
-            var y = F.Conv2d(x[0], Weight, Bias, stride: 1, padding: Padding, dilation: Dilation);
-            if (Activation == Activation.Linear) return y;
-            var z = ActivationOps.Apply(Activation, y);
-            y.Dispose();
-            return z;
-        }
+        public override int OutputChannels(int inputChannels) =>
+            inputChannels == InChannels ? OutChannels
+                : throw new KerasFormatException($"layer '{Name}' expects {InChannels} input channels, gets {inputChannels}");
     }
 
-    sealed class ActivationLayer(string name, int[] inputs, Activation activation) : Layer(name, inputs)
+    internal sealed class ActivationLayer(string name, int[] inputs, Activation activation) : Layer(name, inputs)
     {
-        public override Tensor Apply(Tensor[] x) => activation == Activation.Linear ? x[0].Clone() : ActivationOps.Apply(activation, x[0]);
+        public Activation Activation { get; } = activation;
     }
 
-    sealed class ConcatLayer(string name, int[] inputs) : Layer(name, inputs)
-    {
-        public override Tensor Apply(Tensor[] x) => F.Cat(x, 1);
-    }
+    internal sealed class ConcatLayer(string name, int[] inputs) : Layer(name, inputs);
 
-    sealed class AddLayer(string name, int[] inputs) : Layer(name, inputs)
-    {
-        public override Tensor Apply(Tensor[] x)
-        {
-            var sum = F.Add(x[0], x[1]);
-            for (int i = 2; i < x.Length; i++)
-            {
-                var next = F.Add(sum, x[i]);
-                sum.Dispose();
-                sum = next;
-            }
-            return sum;
-        }
-    }
+    internal sealed class AddLayer(string name, int[] inputs) : Layer(name, inputs);
 
-    sealed class UpsampleLayer(string name, int[] inputs, int factor, bool bilinear) : Layer(name, inputs)
+    internal sealed class UpsampleLayer(string name, int[] inputs, int factor, bool bilinear) : Layer(name, inputs)
     {
         public override int Upsampling => factor;
         // Bilinear reads one neighbour on each side at the input resolution.
         public override double Reach => bilinear ? 1 : 0;
-        public override Tensor Apply(Tensor[] x) => bilinear ? F.UpsampleBilinear(x[0], factor) : F.UpsampleNearest(x[0], factor);
+        public Tensor Apply(Tensor x) => bilinear ? F.UpsampleBilinear(x, factor) : F.UpsampleNearest(x, factor);
     }
 
-    sealed class ScaleLayer(string name, int[] inputs, float beta) : Layer(name, inputs)
+    internal sealed class ScaleLayer(string name, int[] inputs, float beta) : Layer(name, inputs)
     {
-        public override Tensor Apply(Tensor[] x) => F.Mul(x[0], beta);
+        public float Beta { get; } = beta;
     }
 
-    sealed class PixelShuffleLayer(string name, int[] inputs, int factor) : Layer(name, inputs)
+    internal sealed class PixelShuffleLayer(string name, int[] inputs, int factor) : Layer(name, inputs)
     {
         public override int Upsampling => factor;
-        public override Tensor Apply(Tensor[] x) => F.PixelShuffle(x[0], factor, PixelShuffleOrder.DepthToSpace);
+        public override int OutputChannels(int inputChannels) => inputChannels % (factor * factor) == 0 ? inputChannels / (factor * factor)
+            : throw new KerasFormatException($"layer '{Name}' cannot shuffle {inputChannels} channels by {factor}");
+        public Tensor Apply(Tensor x) => F.PixelShuffle(x, factor, PixelShuffleOrder.DepthToSpace);
     }
 }
 
