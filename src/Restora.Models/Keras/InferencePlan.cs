@@ -101,6 +101,33 @@ internal sealed class InferencePlan
         return new InferencePlan(layers, output, channels, scale, root, group, offset, readers);
     }
 
+    /// <summary>
+    /// The most floats alive at once during <see cref="Run"/>, per input pixel: the buffers are allocated and
+    /// freed exactly as a run does, so this is the real peak, not a guess (plus the returned copy of the output).
+    /// </summary>
+    public long PeakFloatsPerInputPixel()
+    {
+        int n = layers.Count;
+        var pendingReads = new int[n];
+        for (int i = 0; i < n; i++) pendingReads[group[i]] += readers[i];
+        var allocated = new bool[n];
+        long live = 0, peak = 0;
+        long Size(int g) => (long)channels[g] * scale[g] * scale[g];
+        for (int i = 0; i < n; i++)
+        {
+            if (root[i] == i && !allocated[group[i]]) { allocated[group[i]] = true; live += Size(group[i]); }
+            long temporary = layers[i] is UpsampleLayer or PixelShuffleLayer ? Size(layers[i].Inputs[0]) + (long)channels[i] * scale[i] * scale[i] : 0;
+            peak = Math.Max(peak, live + temporary);
+            foreach (int j in layers[i].Inputs)
+                if (--pendingReads[group[j]] == 0 && group[j] != group[output] && allocated[group[j]])
+                {
+                    allocated[group[j]] = false;
+                    live -= Size(group[j]);
+                }
+        }
+        return Math.Max(peak, live + Size(output));
+    }
+
     public Tensor Run(Tensor input)
     {
         int n = layers.Count;

@@ -99,26 +99,8 @@ public sealed class KerasModel
         foreach (var inbound in nodes[0].EnumerateArray()) yield return inbound[0].GetString()!;
     }
 
-    /// <summary>
-    /// Bytes of activations per input pixel at the peak of a forward pass, roughly: the three widest tensors
-    /// alive together (an op's inputs and output), at their resolution. Used to size tiles from a memory budget.
-    /// </summary>
-    public long PeakBytesPerInputPixel
-    {
-        get
-        {
-            var scale = new int[layers.Count];
-            var widths = new List<long>();
-            for (int i = 0; i < layers.Count; i++)
-            {
-                var layer = layers[i];
-                int s = layer.Inputs.Length == 0 ? 1 : scale[layer.Inputs[0]];
-                scale[i] = s * layer.Upsampling;
-                if (layer is ConvLayer conv) widths.Add((long)conv.OutChannels * scale[i] * scale[i] + (long)conv.InChannels * s * s);
-            }
-            return 4 * 3 * widths.OrderDescending().Take(3).Sum();
-        }
-    }
+    /// <summary>Bytes of activations alive at the peak of a forward pass, per input pixel (RGB input).</summary>
+    public long PeakBytesPerInputPixel => 4 * (plan ?? InferencePlan.Build(layers, outputIndex, 3)).PeakFloatsPerInputPixel();
 
     /// <summary>FLOPs of one forward pass on an input of this size (multiply-adds times two, convolutions only).</summary>
     public double Flops(int height, int width)
