@@ -14,6 +14,8 @@ public static class Program
           degrade INPUT -o OUT [--blur SIGMA] [--downscale N] [--noise SIGMA] [--jpeg Q] [--seed N]
           eval --data DIR --task sr|denoise|deblock|deblur --method NAME [--scale N] [--sigma S]
                [--quality Q] [--blur SIGMA] [--seed N] [--json]
+          train --task sr|denoise|deblock|deblur --arch NAME --data DIR -o MODEL.safetensors [--scale N]
+                [--patch PX] [--batch N] [--iters N] [--lr X] [--resume CKPT] [--json]  (restora train --help for more)
           bench conv [--cin C] [--cout C] [--size PX] [--kernel K] [--backward] [--threads N] [--json]
           bench ssim|resize [--size PX] [--repeat N] [--json]
 
@@ -52,7 +54,7 @@ public static class Program
         var rest = args[1..];
         if (rest.Contains("--help") || rest.Contains("-h"))
         {
-            Console.WriteLine(Usage);
+            Console.WriteLine(args[0] == "train" ? "usage: restora" + TrainCommand.Help : Usage);
             return 0;
         }
         return args[0] switch
@@ -62,7 +64,8 @@ public static class Program
             "degrade" => DegradeCommand.Run(rest),
             "eval" => EvalCommand.Run(rest),
             "bench" => BenchCommand.Run(rest),
-            _ => throw new UserError($"unknown command '{args[0]}' (use metrics, resize, degrade, eval or bench; restora --help)"),
+            "train" => TrainCommand.Run(rest),
+            _ => throw new UserError($"unknown command '{args[0]}' (use metrics, resize, degrade, eval, train or bench; restora --help)"),
         };
     }
 

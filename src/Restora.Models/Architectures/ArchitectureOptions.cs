@@ -41,6 +41,9 @@ public sealed class ArchitectureOptions
 
     public bool IsGiven(string name) => given.ContainsKey(name);
 
+    /// <summary>The options as given (before defaults), e.g. to store and rebuild later.</summary>
+    public Dictionary<string, string> Given() => new(given, StringComparer.Ordinal);
+
     public int Int(string name, int fallback, int min = 1, int max = 4096)
     {
         int value = fallback;
