@@ -10,7 +10,7 @@ public sealed record TrainingPair(Image Input, Image Target, float NoiseLevel);
 /// Cuts a random clean patch (with a random flip/rotation: one of the 8 symmetries of the square) and degrades it
 /// as the task says. Resampling and blur read beyond the patch, so the crop carries a margin that is cut away
 /// after degrading: the pair then equals what degrading the whole image and cropping would give (SR crops sit on
-/// the scale grid for the same reason). Images too small for the margin fall back to symmetric borders.
+/// the scale grid for the same reason). Patches near the image border are degraded without a margin.
 /// Everything comes from the one generator passed in, so a sample is fixed by its seed.
 /// </summary>
 public sealed class PatchSampler
@@ -54,13 +54,21 @@ public sealed class PatchSampler
     {
         var entry = images.Images[rng.NextInt(images.Images.Count)];
         int step = spec.Task == RestorationTask.SuperResolution ? spec.Scale : 1;
+        int x = rng.NextInt((entry.Width - PatchSize) / step + 1) * step;
+        int y = rng.NextInt((entry.Height - PatchSize) / step + 1) * step;
+        return Make(entry, x, y, rng.NextInt(8), rng);
+    }
+
+    /// <summary>The pair for the target patch at (x, y) of <paramref name="entry"/> under one of the 8 symmetries.</summary>
+    internal TrainingPair Make(CleanImages.Entry entry, int x, int y, int symmetry, SeededRandom rng)
+    {
         int margin = MarginFor();
+        // A patch too close to the image border for its margin is degraded on its own (symmetric borders all
+        // round): an approximation confined to the rim of the few patches that touch it.
+        bool fits = x >= margin && y >= margin && x + PatchSize + margin <= entry.Width && y + PatchSize + margin <= entry.Height;
+        if (!fits) margin = 0;
         int full = PatchSize + 2 * margin;
-        if (entry.Width < full || entry.Height < full) { margin = 0; full = PatchSize; }
-        int x0 = rng.NextInt((entry.Width - full) / step + 1) * step;
-        int y0 = rng.NextInt((entry.Height - full) / step + 1) * step;
-        int symmetry = rng.NextInt(8);
-        var crop = Crop(entry, x0, y0, full, symmetry);
+        var crop = Crop(entry, x - margin, y - margin, full, symmetry);
 
         switch (spec.Task)
         {
