@@ -143,11 +143,11 @@ public static class TrainCommand
         int scale = sr ? args.GetInt("--scale", 4, 2, 16) : 1;
         if (!sr && args.IsSet("--scale")) throw new UserError("train: --scale only applies to --task sr");
         string arch = ArchitectureRegistry.Get(args.Require("--arch")).Name;
-        var archOptions = ArchitectureOptions.Parse(args.Get("--arch-options"));
         int iters = args.GetInt("--iters", 1000, 1);
         double ema = args.Has("--ema") ? 0.999 : 0;
         ema = args.GetDouble("--ema-decay", ema, 0, 0.999999);
-        string output = args.Require("-o");
+        // Absolute paths, so a run resumed from another directory finds its data and writes the same files.
+        string output = Path.GetFullPath(args.Require("-o"));
         return new TrainingConfig
         {
             Arch = arch,
@@ -159,8 +159,8 @@ public static class TrainCommand
             BlurSigma = RangeOption(args, "--blur", "--blur-range", "2", 0.01, 100),
             DeblurNoiseSigma = args.GetDouble("--deblur-noise", 1, 0, 255),
             Channels = args.GetInt("--channels", 3, 1, 3) is int c && c != 2 ? c : throw new UserError("train: --channels must be 1 or 3"),
-            Data = args.Require("--data"),
-            Validation = args.Get("--val"),
+            Data = Path.GetFullPath(args.Require("--data")),
+            Validation = args.Get("--val") is string val ? Path.GetFullPath(val) : null,
             Patch = args.GetInt("--patch", sr ? Math.Max(48, 16 * scale) : 48, 4, 4096),
             Batch = args.GetInt("--batch", 16, 1, 4096),
             Prefetch = args.GetInt("--prefetch", 4, 1, 64),
@@ -179,7 +179,7 @@ public static class TrainCommand
             CheckpointEvery = args.GetInt("--checkpoint-every", Math.Min(500, iters), 1),
             LogEvery = args.GetInt("--log-every", 10, 1),
             Output = output,
-            Log = args.Get("--log") ?? output + ".log.jsonl",
+            Log = Path.GetFullPath(args.Get("--log") ?? output + ".log.jsonl"),
             Command = "restora train " + string.Join(" ", argv.Select(Quote)),
         };
     }

@@ -25,7 +25,29 @@ public sealed class DnCnn : Module
         }
         model.Add(new Conv2d(features, channels, 3, padding: 1, rng: rng));
         RegisterModule("model", model);
+        PlainStackInit.Apply(model, rng, residual: true);
     }
 
     public override Tensor Forward(Tensor input) => F.Sub(input, model.Forward(input));
+}
+
+/// <summary>
+/// He initialisation for plain conv+ReLU stacks (DnCNN, FFDNet): PyTorch's default init leaves deep plain stacks
+/// with shrinking activations, and training from it starts slower. For residual stacks (DnCNN predicts the noise)
+/// the last layer is scaled near zero so the untrained network starts close to the identity.
+/// </summary>
+static class PlainStackInit
+{
+    public static void Apply(Sequential model, Random rng, bool residual)
+    {
+        var convs = Enumerable.Range(0, model.Count).Select(i => model[i]).OfType<Conv2d>().ToList();
+        foreach (var c in convs)
+        {
+            Init.KaimingNormal(c.Weight, nonlinearity: "relu", rng: rng);
+            c.Bias?.Span.Clear();
+        }
+        if (!residual) return;
+        var last = convs[^1].Weight;
+        System.Numerics.Tensors.TensorPrimitives.Multiply(last.ReadOnlySpan, 0.01f, last.Span);
+    }
 }

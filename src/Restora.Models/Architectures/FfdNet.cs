@@ -24,6 +24,7 @@ public sealed class FfdNet : Module, INoiseLevelInput
         }
         model.Add(new Conv2d(features, channels * 4, 3, padding: 1, rng: rng));
         RegisterModule("model", model);
+        PlainStackInit.Apply(model, rng, residual: false);
     }
 
     public float NoiseLevel { get; set; } = 25f / 255f;
