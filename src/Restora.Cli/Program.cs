@@ -54,7 +54,7 @@ public static class Program
         var rest = args[1..];
         if (rest.Contains("--help") || rest.Contains("-h"))
         {
-            Console.WriteLine(args[0] == "train" ? "usage: restora" + TrainCommand.Help : Usage);
+            Console.WriteLine(args[0] == "train" ? TrainCommand.Help : Usage);
             return 0;
         }
         return args[0] switch

@@ -4,23 +4,23 @@ using Restora.Models;
 namespace Restora.Training;
 
 /// <summary>A closed range [Min, Max] to draw a degradation strength from; Min == Max is a fixed value.</summary>
-public readonly record struct Range(double Min, double Max)
+public readonly record struct StrengthRange(double Min, double Max)
 {
-    public static Range Fixed(double v) => new(v, v);
+    public static StrengthRange Fixed(double v) => new(v, v);
 
     public double Mid => (Min + Max) / 2;
 
     public double Draw(Imaging.SeededRandom rng) => Min == Max ? Min : Min + (Max - Min) * rng.NextDouble();
 
     /// <summary>"a,b" or a single number.</summary>
-    public static Range Parse(string text, string what)
+    public static StrengthRange Parse(string text, string what)
     {
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         if (parts.Length is < 1 or > 2 || !parts.All(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
             throw new ArgumentException($"{what} needs a number or a range 'a,b', got '{text}'");
         double a = double.Parse(parts[0], CultureInfo.InvariantCulture), b = parts.Length == 2 ? double.Parse(parts[1], CultureInfo.InvariantCulture) : a;
         if (!(a <= b)) throw new ArgumentException($"{what} range '{text}' must be low,high");
-        return new Range(a, b);
+        return new StrengthRange(a, b);
     }
 
     public override string ToString() => Min == Max
@@ -39,9 +39,9 @@ public sealed record DegradationSpec
 {
     public RestorationTask Task { get; init; }
     public int Scale { get; init; } = 1;
-    public Range NoiseSigma { get; init; } = Range.Fixed(25);
-    public Range JpegQuality { get; init; } = Range.Fixed(10);
-    public Range BlurSigma { get; init; } = Range.Fixed(2);
+    public StrengthRange NoiseSigma { get; init; } = StrengthRange.Fixed(25);
+    public StrengthRange JpegQuality { get; init; } = StrengthRange.Fixed(10);
+    public StrengthRange BlurSigma { get; init; } = StrengthRange.Fixed(2);
     public double DeblurNoiseSigma { get; init; } = 1;
 
     public void Validate()

@@ -59,9 +59,9 @@ public sealed record TrainingConfig
     {
         Task = TaskKind,
         Scale = TaskKind == RestorationTask.SuperResolution ? Scale : 1,
-        NoiseSigma = Range.Parse(NoiseSigma, "noise sigma"),
-        JpegQuality = Range.Parse(JpegQuality, "JPEG quality"),
-        BlurSigma = Range.Parse(BlurSigma, "blur sigma"),
+        NoiseSigma = StrengthRange.Parse(NoiseSigma, "noise sigma"),
+        JpegQuality = StrengthRange.Parse(JpegQuality, "JPEG quality"),
+        BlurSigma = StrengthRange.Parse(BlurSigma, "blur sigma"),
         DeblurNoiseSigma = DeblurNoiseSigma,
     };
 

@@ -47,7 +47,7 @@ public sealed record TrainingState
 /// checkpoint (tensors + JSON state, <c>OUTPUT.ckpt.safetensors</c> and <c>OUTPUT.ckpt.json</c>) and the model
 /// file itself, so a long background run always leaves a usable model and can resume in a later session.
 /// </summary>
-public sealed class TrainingRun : IDisposable
+public sealed class TrainingRun
 {
     readonly TrainingConfig config;
     readonly ArchitectureInfo architecture;
@@ -256,6 +256,4 @@ public sealed class TrainingRun : IDisposable
         });
         return trainer.Iteration;
     }
-
-    public void Dispose() { }
 }

@@ -5,7 +5,7 @@ namespace Restora.Training.Tests;
 public class PatchDatasetTests
 {
     static PatchSampler Sampler() => new(TestData.Images(3, 48),
-        new DegradationSpec { Task = RestorationTask.Denoise, NoiseSigma = new Range(5, 50) }, 16, false);
+        new DegradationSpec { Task = RestorationTask.Denoise, NoiseSigma = new StrengthRange(5, 50) }, 16, false);
 
     [Fact]
     public void BatchesDependOnlyOnSeedAndIterationSoAResumedStreamMatches()

@@ -56,7 +56,7 @@ public class PatchSamplerTests
     {
         var photo = TestData.Photo(80, 80, 3);
         var images = CleanImages.FromImages([("a.png", photo)], 3);
-        var spec = new DegradationSpec { Task = RestorationTask.Deblur, BlurSigma = Range.Fixed(1.5), DeblurNoiseSigma = 0 };
+        var spec = new DegradationSpec { Task = RestorationTask.Deblur, BlurSigma = StrengthRange.Fixed(1.5), DeblurNoiseSigma = 0 };
         var pair = new PatchSampler(images, spec, 16, false).Make(images.Images[0], 30, 28, 0, new SeededRandom(1));
         AssertClose(Crop(Degrade.GaussianBlur(photo, 1.5), 30, 28, 16), pair.Input, 1e-6f);
     }
@@ -65,7 +65,7 @@ public class PatchSamplerTests
     public void DenoiseAddsUnclippedNoiseOfTheDrawnSigmaAndReportsIt()
     {
         var images = TestData.Images(2, 64);
-        var spec = new DegradationSpec { Task = RestorationTask.Denoise, NoiseSigma = new Range(10, 50) };
+        var spec = new DegradationSpec { Task = RestorationTask.Denoise, NoiseSigma = new StrengthRange(10, 50) };
         var sampler = new PatchSampler(images, spec, 48, false);
         var pair = sampler.Sample(new SeededRandom(5));
         double sigma = pair.NoiseLevel * 255;
@@ -81,7 +81,7 @@ public class PatchSamplerTests
     public void DeblockInputIsARealJpegOfTheTarget()
     {
         var images = TestData.Images(1, 64);
-        var spec = new DegradationSpec { Task = RestorationTask.Deblock, JpegQuality = Range.Fixed(10) };
+        var spec = new DegradationSpec { Task = RestorationTask.Deblock, JpegQuality = StrengthRange.Fixed(10) };
         var pair = new PatchSampler(images, spec, 32, false).Make(images.Images[0], 0, 0, 0, new SeededRandom(1));
         var expected = Degrade.Jpeg(pair.Target, 10);
         AssertClose(expected, pair.Input, 0);
@@ -103,7 +103,7 @@ public class PatchSamplerTests
     public void SameSeedSamePairOtherSeedOtherPair()
     {
         var images = TestData.Images(3, 64);
-        var sampler = new PatchSampler(images, new DegradationSpec { Task = RestorationTask.Denoise, NoiseSigma = new Range(5, 50) }, 32, false);
+        var sampler = new PatchSampler(images, new DegradationSpec { Task = RestorationTask.Denoise, NoiseSigma = new StrengthRange(5, 50) }, 32, false);
         var a = sampler.Sample(new SeededRandom(9));
         var b = sampler.Sample(new SeededRandom(9));
         var c = sampler.Sample(new SeededRandom(10));

@@ -14,15 +14,33 @@ namespace Restora.Cli.Commands;
 public static class TrainCommand
 {
     public const string Help = """
-          train --task sr|denoise|deblock|deblur --arch NAME --data DIR -o MODEL.safetensors [--scale N]
-                [--patch PX] [--batch N] [--iters N] [--lr X] [--resume CKPT] [--json]
-                [--val DIR] [--val-every N] [--checkpoint-every N] [--log FILE] [--log-every N] [--seed N]
-                [--sigma S | --sigma-range A,B] [--quality Q | --quality-range A,B] [--blur S | --blur-range A,B]
-                [--deblur-noise S] [--loss l1|mse|charbonnier] [--schedule cosine|step|constant] [--warmup N]
-                [--min-lr X] [--step-size N] [--gamma X] [--clip NORM] [--ema | --ema-decay D]
-                [--channels 1|3] [--arch-options k=v,...] [--benchmark N]
-                archs: srcnn fsrcnn espcn vdsr srresnet edsr rcan rrdbnet dncnn ffdnet unet
+        usage: restora train --task sr|denoise|deblock|deblur --arch NAME --data DIR -o MODEL.safetensors [options]
+               restora train --resume MODEL.safetensors [--iters N]     (continue; --iters extends the run)
+               restora train --benchmark N --arch NAME [--arch-options ...] [--patch PX] [--batch N]
+
+        architectures: srcnn fsrcnn espcn vdsr srresnet edsr rcan rrdbnet dncnn ffdnet unet
+          --arch-options k=v,...   e.g. depth=17,features=64 (dncnn); blocks=8 (edsr); unknown options are errors
+          --channels 1|3           Y or RGB (default 3)
+        data and degradation:
+          --scale N                sr scale (default 4)
+          --patch PX               target patch size (default 48; sr: max(48, 16 x scale))
+          --batch N                (default 16)      --seed N   (default 0)     --prefetch N  (default 4)
+          --sigma S | --sigma-range A,B           denoise noise sigma on 0..255 (default 25)
+          --quality Q | --quality-range A,B       deblock JPEG quality (default 10)
+          --blur S | --blur-range A,B             deblur Gaussian sigma in pixels (default 2)
+          --deblur-noise S                        noise added after the blur (default 1)
+        optimisation:
+          --iters N (default 1000)   --lr X (default 2e-4, Adam)   --loss l1|mse|charbonnier (default l1)
+          --schedule cosine|step|constant (default cosine)   --warmup N   --min-lr X (default 1e-7)
+          --step-size N --gamma X (step schedule; default half the run, 0.5)   --clip NORM (gradient norm)
+          --ema | --ema-decay D      ship the moving average of the weights (--ema: 0.999)
+        bookkeeping:
+          --val DIR  --val-every N   validation PSNR with eval's protocol (default every 500)
+          --checkpoint-every N       checkpoint + model file (default 500); Ctrl+C or SIGTERM checkpoints and stops
+          --log FILE                 JSON lines (default MODEL.safetensors.log.jsonl)   --log-every N (default 10)
+          --json                     one JSON object on stdout at the end
         """;
+
 
     static readonly string[] Valued =
     [
@@ -60,7 +78,7 @@ public static class TrainCommand
             if (File.Exists(TrainingRun.StatePath(config.Output)))
                 throw new UserError($"{TrainingRun.StatePath(config.Output)}: a checkpoint of an earlier run is there (--resume it, or --overwrite)");
         }
-        using var run = new TrainingRun(config, null, common.Decode, Status(common));
+        var run = new TrainingRun(config, null, common.Decode, Status(common));
         return Train(run, config, 0, common);
     }
 
@@ -85,7 +103,7 @@ public static class TrainCommand
             throw new UserError($"train: this checkpoint writes {config.Output}; -o {o} does not match");
         if (state.Iteration >= config.Iterations)
             throw new UserError($"train: the checkpoint is already at iteration {state.Iteration} of {config.Iterations} (give a larger --iters to continue)");
-        using var run = new TrainingRun(config, null, common.Decode, Status(common));
+        var run = new TrainingRun(config, null, common.Decode, Status(common));
         run.Resume(state, statePath);
         return Train(run, config, state.Iteration, common);
     }
@@ -188,7 +206,7 @@ public static class TrainCommand
     {
         if (args.IsSet(single) && args.IsSet(range)) throw new UserError($"train: give {single} or {range}, not both");
         string text = args.Get(range) ?? args.Get(single) ?? fallback;
-        var r = Training.Range.Parse(text, range);
+        var r = StrengthRange.Parse(text, range);
         if (r.Min < min || r.Max > max) throw new UserError($"train: {range} must lie in {min}..{max}, got {text}");
         return r.ToString();
     }

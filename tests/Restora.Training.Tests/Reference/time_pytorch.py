@@ -3,7 +3,9 @@
 DnCNN (KAIR layout, no batch norm, residual output), Adam, MSE, 2 threads, random data of the given patch size.
 Prints one JSON line per configuration with the median over the timed iterations (after warm-up):
 
-    /usr/bin/python3 tests/Restora.Training.Tests/Reference/time_pytorch.py [ITERS]
+    /usr/bin/python3 tests/Restora.Training.Tests/Reference/time_pytorch.py [ITERS [DEPTH,FEATURES,PATCH]]
+
+tests/Restora.Training.Tests/Reference/side_by_side.sh alternates this with `restora train --benchmark`.
 """
 import json
 import statistics
@@ -44,6 +46,7 @@ def measure(depth, features, patch, batch=16, iters=10, warmup=3):
 
 if __name__ == "__main__":
     iters = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-    for depth, features, patch in [(17, 64, 50), (10, 48, 64)]:
+    configs = [tuple(int(v) for v in sys.argv[2].split(","))] if len(sys.argv) > 2 else [(17, 64, 50), (10, 48, 64)]
+    for depth, features, patch in configs:
         s = measure(depth, features, patch, iters=iters)
         print(json.dumps({"arch": f"dncnn {depth}x{features}", "patch": patch, "batch": 16, "seconds_per_iteration": round(s, 4)}))
