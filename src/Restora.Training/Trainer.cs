@@ -63,7 +63,7 @@ public sealed class Trainer
             var l = loss.Compute(output, y);
             lossValue = l.Item();
             if (!float.IsFinite(lossValue))
-                throw new InvalidOperationException($"the loss became {lossValue} at iteration {Iteration}: lower --lr or use gradient clipping");
+                throw new TrainingDivergedException($"the loss became {lossValue} at iteration {Iteration}: lower the learning rate or clip gradients (the last checkpoint is intact)");
             l.Backward();
             if (config.ClipGradNorm > 0) norm = GradClip.ClipGradNorm(Model.Parameters(), config.ClipGradNorm);
             Optimizer.Step();
@@ -127,6 +127,9 @@ public sealed class Trainer
         ck.Tensors.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
 }
+
+/// <summary>The loss stopped being a number: the run cannot go on from here (a user-facing condition, not a bug).</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);
 
 /// <summary>Writes to a temporary name and renames, so a crash never leaves a half-written file.</summary>
 public static class AtomicFile

@@ -72,4 +72,30 @@ public sealed class TrainCommandTests : IDisposable
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.True(r.Json.GetProperty("seconds_per_iteration").GetDouble() > 0);
     }
+
+    [Fact]
+    public void SigtermStopsALongRunWithACheckpointThatResumes()
+    {
+        string model = Path.Combine(dir, "long.safetensors");
+        var args = Tiny(model, 1_000_000);
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "restora.dll"));
+        foreach (var a in args) if (a != "--json") psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var log = model + ".log.jsonl";
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!(File.Exists(log) && File.ReadAllText(log).Contains("\"event\":\"train\"")) && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(100);
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Id.ToString()])) kill.WaitForExit();
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), "restora did not stop on SIGTERM");
+        Assert.True(p.ExitCode == 0, stderr.Result);
+        Assert.Contains("--resume", stderr.Result);
+        var state = System.Text.Json.JsonDocument.Parse(File.ReadAllText(model + ".ckpt.json")).RootElement;
+        int reached = state.GetProperty("iteration").GetInt32();
+        Assert.InRange(reached, 1, 999_999);
+        var resumed = CliRunner.Run("train", "--resume", model, "--iters", (reached + 2).ToString(), "--json");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Equal(reached + 2, resumed.Json.GetProperty("iterations").GetInt32());
+    }
 }

@@ -135,4 +135,14 @@ public class TrainerTests
         var e = Assert.Throws<ArgumentException>(() => new TrainingRun(Config(dir.File("x.safetensors"), 3, arch: "edsr"), TestData.Images(1, 48)));
         Assert.Contains("dncnn", e.Message);
     }
+
+    [Fact]
+    public void ADivergingRunStopsWithAMessageInsteadOfTrainingOnNaN()
+    {
+        using var dir = new TestData.Folder(0, 0);
+        var cfg = Config(dir.File("nan.safetensors"), 50) with { LearningRate = 1e6, ClipGradNorm = 0, Warmup = 0 };
+        var run = new TrainingRun(cfg, TestData.Images(2, 48));
+        var e = Assert.Throws<TrainingDivergedException>(() => run.Run());
+        Assert.Contains("learning rate", e.Message);
+    }
 }

@@ -63,7 +63,8 @@ public static class TrainCommand
             if (args.IsSet("--benchmark")) return Benchmark(args, common);
             return args.IsSet("--resume") ? Resume(args, argv, common) : Fresh(args, argv, common);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
+                                      or TrainingDivergedException)
         {
             throw new UserError($"train: {e.Message}");
         }
@@ -114,8 +115,14 @@ public static class TrainCommand
     {
         foreach (var s in run.Skipped) Console.Error.WriteLine($"train: skipped {s}");
         using var cancel = new CancellationTokenSource();
-        // Ctrl+C or a plain kill stops at the end of the iteration with a checkpoint, so nothing is lost.
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        // Ctrl+C or a plain kill stops at the end of the iteration with a checkpoint, so nothing is lost;
+        // a second Ctrl+C ends the process at once.
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = !cancel.IsCancellationRequested;
+            if (e.Cancel) Console.Error.WriteLine("\ntrain: stopping after this iteration (Ctrl+C again to quit now)");
+            cancel.Cancel();
+        };
         Console.CancelKeyPress += onCancel;
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cancel.Cancel(); });
         int reached;
