@@ -6,16 +6,22 @@ what defines the state dict. Rerun from the repository root (PyTorch 1.13, a few
 
     /usr/bin/python3 tests/Restora.Models.Tests/Reference/architectures.py
 
-and it rewrites architectures.json next to it: for each configuration the architecture name, the options passed
-to Restora's ArchitectureRegistry, the parameter count and every state-dict key with its shape.
+and it rewrites architectures.json next to it (for each configuration the architecture name, the options passed
+to Restora's ArchitectureRegistry, the parameter count and every state-dict key with its shape) and
+forward.safetensors (tiny configurations with random weights, an input and PyTorch's output: Restora loads the
+weights and must give the same output).
 """
 import json
 import math
 import os
+import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Restora.Core.Tests", "Reference"))
+import safetensors_min as st  # noqa: E402
 
 
 # ---- yjn870 / twtygqyy ----
@@ -25,6 +31,9 @@ class SRCNN(nn.Module):
         self.conv1 = nn.Conv2d(c, 64, 9, padding=4)
         self.conv2 = nn.Conv2d(64, 32, 5, padding=2)
         self.conv3 = nn.Conv2d(32, c, 5, padding=2)
+
+    def forward(self, x):
+        return self.conv3(F.relu(self.conv2(F.relu(self.conv1(x)))))
 
 
 class FSRCNN(nn.Module):
@@ -38,6 +47,9 @@ class FSRCNN(nn.Module):
         self.mid_part = nn.Sequential(*mid)
         self.last_part = nn.ConvTranspose2d(d, c, 9, stride=scale, padding=4, output_padding=scale - 1)
 
+    def forward(self, x):
+        return self.last_part(self.mid_part(self.first_part(x)))
+
 
 class ESPCN(nn.Module):
     def __init__(self, scale, c=3):
@@ -45,12 +57,18 @@ class ESPCN(nn.Module):
         self.first_part = nn.Sequential(nn.Conv2d(c, 64, 5, padding=2), nn.Tanh(), nn.Conv2d(64, 32, 3, padding=1), nn.Tanh())
         self.last_part = nn.Sequential(nn.Conv2d(32, c * scale ** 2, 3, padding=1), nn.PixelShuffle(scale))
 
+    def forward(self, x):
+        return self.last_part(self.first_part(x))
+
 
 class ConvReLUBlock(nn.Module):
     def __init__(self, nf):
         super().__init__()
         self.conv = nn.Conv2d(nf, nf, 3, padding=1, bias=False)
         self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x):
+        return self.relu(self.conv(x))
 
 
 class VDSR(nn.Module):
@@ -61,14 +79,25 @@ class VDSR(nn.Module):
         self.output = nn.Conv2d(nf, c, 3, padding=1, bias=False)
         self.relu = nn.ReLU(inplace=True)
 
+    def forward(self, x):
+        return self.output(self.residual_layer(self.relu(self.input(x)))) + x
+
 
 # ---- BasicSR ----
+def mean_of(c):
+    # BasicSR's DIV2K mean for RGB; Restora uses 0.5 for other channel counts (BasicSR would fail to broadcast).
+    return torch.tensor([0.4488, 0.4371, 0.4040]).view(1, 3, 1, 1) if c == 3 else torch.full((1, c, 1, 1), 0.5)
+
+
 class ResidualBlockNoBN(nn.Module):
     def __init__(self, nf=64):
         super().__init__()
         self.conv1 = nn.Conv2d(nf, nf, 3, 1, 1)
         self.conv2 = nn.Conv2d(nf, nf, 3, 1, 1)
         self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x):
+        return x + self.conv2(self.relu(self.conv1(x)))
 
 
 class Upsample(nn.Sequential):
@@ -99,6 +128,18 @@ class MSRResNet(nn.Module):
         self.conv_hr = nn.Conv2d(nf, nf, 3, 1, 1)
         self.conv_last = nn.Conv2d(nf, c, 3, 1, 1)
         self.lrelu = nn.LeakyReLU(negative_slope=0.1, inplace=True)
+        self.upscale = upscale
+
+    def forward(self, x):
+        feat = self.lrelu(self.conv_first(x))
+        out = self.body(feat)
+        if self.upscale == 4:
+            out = self.lrelu(self.pixel_shuffle(self.upconv1(out)))
+            out = self.lrelu(self.pixel_shuffle(self.upconv2(out)))
+        else:
+            out = self.lrelu(self.pixel_shuffle(self.upconv1(out)))
+        out = self.conv_last(self.lrelu(self.conv_hr(out)))
+        return out + F.interpolate(x, scale_factor=self.upscale, mode="bilinear", align_corners=False)
 
 
 class EDSR(nn.Module):
@@ -109,6 +150,13 @@ class EDSR(nn.Module):
         self.conv_after_body = nn.Conv2d(nf, nf, 3, 1, 1)
         self.upsample = Upsample(upscale, nf)
         self.conv_last = nn.Conv2d(nf, c, 3, 1, 1)
+        self.mean = mean_of(c)
+
+    def forward(self, x):
+        x = (x - self.mean) * 255.0
+        x = self.conv_first(x)
+        res = self.conv_after_body(self.body(x)) + x
+        return self.conv_last(self.upsample(res)) / 255.0 + self.mean
 
 
 class ChannelAttention(nn.Module):
@@ -117,11 +165,17 @@ class ChannelAttention(nn.Module):
         self.attention = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(nf, nf // sq, 1, padding=0), nn.ReLU(inplace=True),
                                        nn.Conv2d(nf // sq, nf, 1, padding=0), nn.Sigmoid())
 
+    def forward(self, x):
+        return x * self.attention(x)
+
 
 class RCAB(nn.Module):
     def __init__(self, nf, sq):
         super().__init__()
         self.rcab = nn.Sequential(nn.Conv2d(nf, nf, 3, 1, 1), nn.ReLU(True), nn.Conv2d(nf, nf, 3, 1, 1), ChannelAttention(nf, sq))
+
+    def forward(self, x):
+        return self.rcab(x) + x
 
 
 class ResidualGroup(nn.Module):
@@ -129,6 +183,9 @@ class ResidualGroup(nn.Module):
         super().__init__()
         self.residual_group = nn.Sequential(*[RCAB(nf, sq) for _ in range(nb)])
         self.conv = nn.Conv2d(nf, nf, 3, 1, 1)
+
+    def forward(self, x):
+        return self.conv(self.residual_group(x)) + x
 
 
 class RCAN(nn.Module):
@@ -139,6 +196,13 @@ class RCAN(nn.Module):
         self.conv_after_body = nn.Conv2d(nf, nf, 3, 1, 1)
         self.upsample = Upsample(upscale, nf)
         self.conv_last = nn.Conv2d(nf, c, 3, 1, 1)
+        self.mean = mean_of(c)
+
+    def forward(self, x):
+        x = (x - self.mean) * 255.0
+        x = self.conv_first(x)
+        res = self.conv_after_body(self.body(x)) + x
+        return self.conv_last(self.upsample(res)) / 255.0 + self.mean
 
 
 class ResidualDenseBlock(nn.Module):
@@ -151,6 +215,14 @@ class ResidualDenseBlock(nn.Module):
         self.conv5 = nn.Conv2d(nf + 4 * gc, nf, 3, 1, 1)
         self.lrelu = nn.LeakyReLU(negative_slope=0.2, inplace=True)
 
+    def forward(self, x):
+        x1 = self.lrelu(self.conv1(x))
+        x2 = self.lrelu(self.conv2(torch.cat((x, x1), 1)))
+        x3 = self.lrelu(self.conv3(torch.cat((x, x1, x2), 1)))
+        x4 = self.lrelu(self.conv4(torch.cat((x, x1, x2, x3), 1)))
+        x5 = self.conv5(torch.cat((x, x1, x2, x3, x4), 1))
+        return x5 * 0.2 + x
+
 
 class RRDB(nn.Module):
     def __init__(self, nf, gc=32):
@@ -158,6 +230,9 @@ class RRDB(nn.Module):
         self.rdb1 = ResidualDenseBlock(nf, gc)
         self.rdb2 = ResidualDenseBlock(nf, gc)
         self.rdb3 = ResidualDenseBlock(nf, gc)
+
+    def forward(self, x):
+        return self.rdb3(self.rdb2(self.rdb1(x))) * 0.2 + x
 
 
 class RRDBNet(nn.Module):
@@ -172,6 +247,15 @@ class RRDBNet(nn.Module):
         self.conv_hr = nn.Conv2d(nf, nf, 3, 1, 1)
         self.conv_last = nn.Conv2d(nf, c, 3, 1, 1)
         self.lrelu = nn.LeakyReLU(negative_slope=0.2, inplace=True)
+        self.scale = scale
+
+    def forward(self, x):
+        feat = F.pixel_unshuffle(x, 2) if self.scale == 2 else F.pixel_unshuffle(x, 4) if self.scale == 1 else x
+        feat = self.conv_first(feat)
+        feat = feat + self.conv_body(self.body(feat))
+        feat = self.lrelu(self.conv_up1(F.interpolate(feat, scale_factor=2, mode="nearest")))
+        feat = self.lrelu(self.conv_up2(F.interpolate(feat, scale_factor=2, mode="nearest")))
+        return self.conv_last(self.lrelu(self.conv_hr(feat)))
 
 
 # ---- KAIR ----
@@ -187,6 +271,9 @@ class DnCNN(nn.Module):
         layers.append(nn.Conv2d(nc, c, 3, 1, 1))
         self.model = nn.Sequential(*layers)
 
+    def forward(self, x):
+        return x - self.model(x)
+
 
 class FFDNet(nn.Module):
     def __init__(self, c=3, nc=96, nb=12):
@@ -197,11 +284,19 @@ class FFDNet(nn.Module):
         layers.append(nn.Conv2d(nc, c * 4, 3, 1, 1))
         self.model = nn.Sequential(*layers)
 
+    def forward(self, x, sigma):
+        x = F.pixel_unshuffle(x, 2)
+        m = sigma.repeat(1, 1, x.size()[-2], x.size()[-1])
+        return F.pixel_shuffle(self.model(torch.cat((x, m), 1)), 2)
+
 
 class ResBlock(nn.Module):
     def __init__(self, nc):
         super().__init__()
         self.res = nn.Sequential(nn.Conv2d(nc, nc, 3, 1, 1, bias=False), nn.ReLU(inplace=True), nn.Conv2d(nc, nc, 3, 1, 1, bias=False))
+
+    def forward(self, x):
+        return x + self.res(x)
 
 
 class UNetRes(nn.Module):
@@ -216,6 +311,20 @@ class UNetRes(nn.Module):
         self.m_up2 = nn.Sequential(nn.ConvTranspose2d(nc[2], nc[1], 2, 2, 0, bias=False), *[ResBlock(nc[1]) for _ in range(nb)])
         self.m_up1 = nn.Sequential(nn.ConvTranspose2d(nc[1], nc[0], 2, 2, 0, bias=False), *[ResBlock(nc[0]) for _ in range(nb)])
         self.m_tail = nn.Conv2d(nc[0], out_nc, 3, 1, 1, bias=False)
+        self.noise_map = in_nc != out_nc
+
+    def forward(self, x0, sigma=None):
+        if self.noise_map:
+            x0 = torch.cat((x0, sigma.repeat(1, 1, x0.size()[-2], x0.size()[-1])), 1)
+        x1 = self.m_head(x0)
+        x2 = self.m_down1(x1)
+        x3 = self.m_down2(x2)
+        x4 = self.m_down3(x3)
+        x = self.m_body(x4)
+        x = self.m_up3(x + x4)
+        x = self.m_up2(x + x3)
+        x = self.m_up1(x + x2)
+        return self.m_tail(x + x1)
 
 
 def unet(c, f, nb, noise_map):
@@ -253,7 +362,48 @@ CONFIGS = [
 ]
 
 
+# Tiny configurations whose outputs Restora must reproduce from the same weights: (name, arch, options, net, scale).
+FORWARD = [
+    ("srcnn", "srcnn", {}, lambda: SRCNN(), 1),
+    ("fsrcnn", "fsrcnn", {"scale": "3", "d": "8", "s": "4", "m": "1"}, lambda: FSRCNN(3, 3, 8, 4, 1), 3),
+    ("espcn", "espcn", {"scale": "3"}, lambda: ESPCN(3), 3),
+    ("vdsr", "vdsr", {"depth": "5", "features": "8"}, lambda: VDSR(3, 8, 5), 1),
+    ("srresnet4", "srresnet", {"scale": "4", "features": "8", "blocks": "2"}, lambda: MSRResNet(3, 8, 2, 4), 4),
+    ("srresnet3", "srresnet", {"scale": "3", "features": "8", "blocks": "1"}, lambda: MSRResNet(3, 8, 1, 3), 3),
+    ("edsr", "edsr", {"scale": "2", "features": "8", "blocks": "2"}, lambda: EDSR(3, 8, 2, 2), 2),
+    ("rcan", "rcan", {"scale": "4", "features": "16", "groups": "2", "blocks": "2", "squeeze": "4"}, lambda: RCAN(3, 16, 2, 2, 4, 4), 4),
+    ("rrdbnet4", "rrdbnet", {"scale": "4", "features": "8", "blocks": "1", "growth": "4"}, lambda: RRDBNet(3, 4, 8, 1, 4), 4),
+    ("rrdbnet2", "rrdbnet", {"scale": "2", "features": "8", "blocks": "1", "growth": "4"}, lambda: RRDBNet(3, 2, 8, 1, 4), 2),
+    ("dncnn", "dncnn", {"depth": "4", "features": "8"}, lambda: DnCNN(3, 8, 4), 1),
+    ("ffdnet", "ffdnet", {"depth": "3", "features": "8"}, lambda: FFDNet(3, 8, 3), 1),
+    ("unet", "unet", {"features": "4", "blocks": "1", "noise_map": "true"}, lambda: unet(3, 4, 1, True), 1),
+]
+
+
+def write_forward_references(path):
+    torch.manual_seed(0)
+    tensors, meta = {}, {}
+    for name, arch, options, make, scale in FORWARD:
+        net = make().eval()
+        with torch.no_grad():
+            for p in net.parameters():  # away from PyTorch's init so every weight matters
+                p.uniform_(-0.3, 0.3)
+            x = torch.rand(2, 3, 8, 16)
+            sigma = torch.tensor([10.0, 40.0]).view(2, 1, 1, 1) / 255
+            y = net(x, sigma) if arch in ("ffdnet", "unet") else net(x)
+        assert y.shape == (2, 3, 8 * scale, 16 * scale), (name, y.shape)
+        for k, v in net.state_dict().items():
+            tensors[f"{name}.w.{k}"] = v
+        tensors[f"{name}.input"] = x
+        tensors[f"{name}.sigma"] = sigma
+        tensors[f"{name}.output"] = y
+        meta[name] = json.dumps({"arch": arch, "options": options})
+    st.save(path, tensors, meta)
+
+
 def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    write_forward_references(os.path.join(here, "forward.safetensors"))
     out = []
     for arch, options, net in CONFIGS:
         sd = net.state_dict()
