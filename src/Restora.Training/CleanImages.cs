@@ -24,6 +24,13 @@ public sealed class CleanImages
         Skipped = skipped;
     }
 
+    /// <summary>A hash of every image's name and size (not its pixels: cheap, and renames or edits of size show).</summary>
+    public string Fingerprint()
+    {
+        var text = string.Join("|", Images.Select(i => $"{i.Name}:{i.Width}x{i.Height}"));
+        return $"{Images.Count}:{Imaging.SeededRandom.StableHash(text):x16}";
+    }
+
     public static IReadOnlyList<string> ListFiles(string folder)
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: no such folder");

@@ -25,6 +25,8 @@ public sealed record TrainingState
     public int? BestIteration { get; init; }
     /// <summary>The tensors file (model, average, optimizer), relative to this JSON file.</summary>
     public required string Tensors { get; init; }
+    /// <summary>Names and sizes of the training images, hashed: a resumed run checks it sees the same data.</summary>
+    public string? DataFingerprint { get; init; }
 
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -87,6 +89,7 @@ public sealed class TrainingRun
         images ??= CleanImages.Load(config.Data, config.Channels, config.Patch, decode);
         if (images.Channels != config.Channels) throw new ArgumentException($"images were prepared for {images.Channels} channels, the network has {config.Channels}");
         Skipped = images.Skipped;
+        DataFingerprint = images.Fingerprint();
         sampler = new PatchSampler(images, config.Degradation(), config.Patch, architecture.ScaleMode == ScaleMode.SameSize);
         if (config.Validation is not null)
             foreach (var f in CleanImages.ListFiles(config.Validation))
@@ -97,6 +100,7 @@ public sealed class TrainingRun
 
     public Trainer Trainer => trainer;
     public IReadOnlyList<string> Skipped { get; }
+    public string DataFingerprint { get; }
     public double? LastValidationPsnr => lastPsnr;
     public double? BestValidationPsnr => bestPsnr;
     public double Seconds { get; private set; }
@@ -115,7 +119,9 @@ public sealed class TrainingRun
     }
 
     /// <summary>Loads a checkpoint's weights, optimizer and counters into this run (built from the same config).</summary>
-    public void Resume(TrainingState state, string statePath)
+    /// <returns>A warning when the training images differ from the checkpoint's (the run goes on, but the
+    /// batches then differ from those an uninterrupted run would have seen), else null.</returns>
+    public string? Resume(TrainingState state, string statePath)
     {
         var tensors = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(statePath))!, state.Tensors);
         trainer.LoadState(tensors, state.Iteration);
@@ -123,6 +129,9 @@ public sealed class TrainingRun
         lastPsnr = state.LastValidationPsnr;
         bestPsnr = state.BestValidationPsnr;
         bestIteration = state.BestIteration;
+        return state.DataFingerprint is not null && state.DataFingerprint != DataFingerprint
+            ? $"the images in {config.Data} changed since the checkpoint; training goes on, but not on the batches the uninterrupted run would have had"
+            : null;
     }
 
     public void SaveCheckpoint()
@@ -134,6 +143,7 @@ public sealed class TrainingRun
             Config = config, Iteration = trainer.Iteration, Seconds = Seconds,
             LastValidationPsnr = lastPsnr, BestValidationPsnr = bestPsnr, BestIteration = bestIteration,
             Tensors = Path.GetFileName(tensors),
+            DataFingerprint = DataFingerprint,
         };
         AtomicFile.Write(StatePath(config.Output), p => File.WriteAllText(p, JsonSerializer.Serialize(state, TrainingState.Json)));
         SaveModel();

@@ -69,7 +69,7 @@ public class TrainerTests
         var state = TrainingState.Read(statePath);
         Assert.Equal(n, state.Iteration);
         var second = new TrainingRun(state.Config, images);
-        second.Resume(state, statePath);
+        Assert.Null(second.Resume(state, statePath));
         second.Run();
 
         AssertSameTensors(straight.Trainer.Model.StateDict(), second.Trainer.Model.StateDict());
@@ -144,5 +144,18 @@ public class TrainerTests
         var run = new TrainingRun(cfg, TestData.Images(2, 48));
         var e = Assert.Throws<TrainingDivergedException>(() => run.Run());
         Assert.Contains("learning rate", e.Message);
+    }
+
+    [Fact]
+    public void ResumingOnDifferentImagesWarnsThatTheBatchesDiffer()
+    {
+        using var dir = new TestData.Folder(0, 0);
+        var cfg = Config(dir.File("fp.safetensors"), 4) with { CheckpointEvery = 2 };
+        var first = new TrainingRun(cfg, TestData.Images(2, 48));
+        using var stop = new CancellationTokenSource();
+        first.Run(p => { if (p.Iteration == 2) stop.Cancel(); }, stop.Token);
+        var statePath = TrainingRun.ResolveCheckpoint(cfg.Output);
+        var other = new TrainingRun(cfg, TestData.Images(3, 48));
+        Assert.Contains("changed", other.Resume(TrainingState.Read(statePath), statePath));
     }
 }

@@ -105,7 +105,7 @@ public static class TrainCommand
         if (state.Iteration >= config.Iterations)
             throw new UserError($"train: the checkpoint is already at iteration {state.Iteration} of {config.Iterations} (give a larger --iters to continue)");
         var run = new TrainingRun(config, null, common.Decode, Status(common));
-        run.Resume(state, statePath);
+        if (run.Resume(state, statePath) is string warning) Console.Error.WriteLine($"train: warning: {warning}");
         return Train(run, config, state.Iteration, common);
     }
 
