@@ -57,7 +57,6 @@ public sealed class TrainingRun
     readonly Trainer trainer;
     readonly PatchSampler sampler;
     readonly List<(string Name, Image Image)> validationImages = [];
-    readonly DecodeOptions? decode;
     double secondsBefore;
     double? lastPsnr, bestPsnr;
     int? bestIteration;
@@ -66,13 +65,12 @@ public sealed class TrainingRun
     {
         config.Validate();
         this.config = config;
-        this.decode = decode;
         architecture = ArchitectureRegistry.Get(config.Arch);
         var task = config.TaskKind;
         var options = new Dictionary<string, string>(config.ArchOptions) { ["channels"] = config.Channels.ToString(CultureInfo.InvariantCulture) };
         if (architecture.ScaleMode == ScaleMode.Upsampling)
         {
-            if (task != RestorationTask.SuperResolution && !SupportsScaleOne(architecture))
+            if (task != RestorationTask.SuperResolution && architecture.MinScale > 1)
                 throw new ArgumentException($"{architecture.Name} is an upsampling network; for {config.Task} use a same-size one (dncnn, ffdnet, unet, vdsr, srcnn) or rrdbnet");
             options["scale"] = (task == RestorationTask.SuperResolution ? config.Scale : 1).ToString(CultureInfo.InvariantCulture);
         }
@@ -95,8 +93,6 @@ public sealed class TrainingRun
             foreach (var f in CleanImages.ListFiles(config.Validation))
                 validationImages.Add((Path.GetFileName(f), ImageFile.Load(f, decode)));
     }
-
-    static bool SupportsScaleOne(ArchitectureInfo a) => a.Name == "rrdbnet";
 
     public Trainer Trainer => trainer;
     public IReadOnlyList<string> Skipped { get; }
@@ -249,6 +245,12 @@ public sealed class TrainingRun
                     SaveCheckpoint();
                     log.Write("checkpoint", step.Iteration, w => w.WriteString("path", StatePath(config.Output)));
                     evt = evt is null ? "checkpoint" : evt + "+checkpoint";
+                }
+                if (evt is not null)
+                {
+                    // it/s measures training: the clock restarts after a validation or checkpoint pause.
+                    windowStart = step.Iteration;
+                    window.Restart();
                 }
                 progress?.Invoke(new TrainingProgress(step.Iteration, config.Iterations, step.Loss, step.LearningRate, rate, lastPsnr, evt));
             }

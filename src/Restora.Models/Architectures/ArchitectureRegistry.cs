@@ -11,9 +11,10 @@ public enum ScaleMode { Upsampling, SameSize }
 
 /// <param name="Mirrors">The reference implementation whose module names (state-dict keys) this network uses.</param>
 /// <param name="SizeMultiple">Input height and width must be multiples of this (pixel-unshuffle, strided convs).</param>
+/// <param name="MinScale">The smallest scale an upsampling network takes; 1 means it also works at the input size.</param>
 public sealed record ArchitectureInfo(
     string Name, string Description, string Mirrors, ScaleMode ScaleMode, int SizeMultiple,
-    Func<ArchitectureOptions, Random, Module> Factory);
+    Func<ArchitectureOptions, Random, Module> Factory, int MinScale = 2);
 
 /// <summary>
 /// Networks by name (`restora train --arch NAME`), in the manner of BasicSR's ARCH_REGISTRY. Each factory reads
@@ -39,7 +40,8 @@ public static class ArchitectureRegistry
             (o, r) => new Rcan(Channels(o), o.Int("features", 64), o.Int("groups", 10), o.Int("blocks", 16), o.Int("squeeze", 16),
                 Scale(o), (float)o.Double("res_scale", 1), r)),
         new("rrdbnet", "RRDBNet (ESRGAN generator), 23 RRDB blocks", "BasicSR RRDBNet", ScaleMode.Upsampling, 1,
-            (o, r) => new RrdbNet(Channels(o), o.Int("features", 64), o.Int("blocks", 23), o.Int("growth", 32), Scale(o, allowOne: true), r)),
+            (o, r) => new RrdbNet(Channels(o), o.Int("features", 64), o.Int("blocks", 23), o.Int("growth", 32), Scale(o, allowOne: true), r),
+            MinScale: 1),
         new("dncnn", "DnCNN, 17 layers, residual (noise) learning", "KAIR DnCNN", ScaleMode.SameSize, 1,
             (o, r) => new DnCnn(Channels(o), o.Int("features", 64), o.Int("depth", 17, 3), o.Bool("batch_norm", false), r)),
         new("ffdnet", "FFDNet: noise-level map input at half resolution", "KAIR FFDNet", ScaleMode.SameSize, 2,
