@@ -48,7 +48,8 @@ public sealed record DegradationSpec
     {
         if (Task == RestorationTask.SuperResolution && Scale is < 2 or > 16) throw new ArgumentException($"scale must be 2..16, got {Scale}");
         if (Task != RestorationTask.SuperResolution && Scale != 1) throw new ArgumentException($"scale {Scale} only applies to sr");
-        if (Task == RestorationTask.Denoise && !(NoiseSigma.Min > 0)) throw new ArgumentException($"noise sigma must be > 0, got {NoiseSigma}");
+        // A blind range may start at 0 (clean inputs teach the network to leave them alone); a fixed sigma may not.
+        if (Task == RestorationTask.Denoise && (NoiseSigma.Min < 0 || !(NoiseSigma.Max > 0))) throw new ArgumentException($"noise sigma must be > 0 (a range may start at 0), got {NoiseSigma}");
         if (Task == RestorationTask.Deblock && (JpegQuality.Min < 1 || JpegQuality.Max > 100)) throw new ArgumentException($"JPEG quality must be 1..100, got {JpegQuality}");
         if (Task == RestorationTask.Deblur && !(BlurSigma.Min > 0)) throw new ArgumentException($"blur sigma must be > 0, got {BlurSigma}");
         if (DeblurNoiseSigma < 0) throw new ArgumentException($"deblur noise sigma must be >= 0, got {DeblurNoiseSigma}");

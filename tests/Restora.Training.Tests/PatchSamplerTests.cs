@@ -129,4 +129,11 @@ public class PatchSamplerTests
         var y = Color.Luma(photo);
         Assert.Equal((byte)Image.ToCode((float)y[7 * 40 + 3], 255), images.Images[0].Codes[7 * 40 + 3]);
     }
+
+    [Fact]
+    public void BlindNoiseRangeMayStartAtZeroButAFixedSigmaMustBePositive()
+    {
+        new DegradationSpec { Task = RestorationTask.Denoise, NoiseSigma = new StrengthRange(0, 55) }.Validate();
+        Assert.Throws<ArgumentException>(() => new DegradationSpec { Task = RestorationTask.Denoise, NoiseSigma = StrengthRange.Fixed(0) }.Validate());
+    }
 }

@@ -179,7 +179,7 @@ public static class TrainCommand
             ArchOptions = ArchitectureOptions.Parse(args.Get("--arch-options")).Given(),
             Task = TaskSettings.TaskName(task),
             Scale = scale,
-            NoiseSigma = RangeOption(args, "--sigma", "--sigma-range", "25", 0.01, 255),
+            NoiseSigma = RangeOption(args, "--sigma", "--sigma-range", "25", 0, 255),
             JpegQuality = RangeOption(args, "--quality", "--quality-range", "10", 1, 100),
             BlurSigma = RangeOption(args, "--blur", "--blur-range", "2", 0.01, 100),
             DeblurNoiseSigma = args.GetDouble("--deblur-noise", 1, 0, 255),
