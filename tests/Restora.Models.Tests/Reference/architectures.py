@@ -414,8 +414,8 @@ def main():
             "state_dict": [[k, list(v.shape)] for k, v in sd.items()],
         })
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "architectures.json")
-    with open(path, "w") as f:
-        json.dump(out, f, indent=0)
+    with open(path, "w") as f:  # one configuration per line: readable diffs, small file
+        f.write("[\n" + ",\n".join(json.dumps(o, separators=(",", ":")) for o in out) + "\n]\n")
     for o in out:
         print(f"{o['arch']:10s} {json.dumps(o['options']):70s} {o['parameters']:>10,d}")
 
