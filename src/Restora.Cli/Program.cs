@@ -16,6 +16,8 @@ public static class Program
                [--quality Q] [--blur SIGMA] [--seed N] [--json]
           upscale INPUT -o OUT [--model NAME] [--scale N] [--tile PX] [--threads N] [--json]
           models list|pull NAME|info NAME [--json]
+          train --task sr|denoise|deblock|deblur --arch NAME --data DIR -o MODEL.safetensors [--scale N]
+                [--patch PX] [--batch N] [--iters N] [--lr X] [--resume CKPT] [--json]  (restora train --help for more)
           bench model NAME [--size PX] [--repeat N] [--json]
           bench conv [--cin C] [--cout C] [--size PX] [--kernel K] [--backward] [--threads N] [--json]
           bench ssim|resize [--size PX] [--repeat N] [--json]
@@ -56,7 +58,7 @@ public static class Program
         var rest = args[1..];
         if (rest.Contains("--help") || rest.Contains("-h"))
         {
-            Console.WriteLine(Usage);
+            Console.WriteLine(args[0] == "train" ? TrainCommand.Help : Usage);
             return 0;
         }
         return args[0] switch
@@ -68,7 +70,8 @@ public static class Program
             "bench" => BenchCommand.Run(rest),
             "upscale" => UpscaleCommand.Run(rest),
             "models" => ModelsCommand.Run(rest),
-            _ => throw new UserError($"unknown command '{args[0]}' (use metrics, resize, degrade, eval, upscale, models or bench; restora --help)"),
+            "train" => TrainCommand.Run(rest),
+            _ => throw new UserError($"unknown command '{args[0]}' (use metrics, resize, degrade, eval, upscale, models, train or bench; restora --help)"),
         };
     }
 

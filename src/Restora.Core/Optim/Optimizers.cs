@@ -110,6 +110,39 @@ public class Adam : Optimizer
 
     public int StepCount => step;
 
+    /// <summary>
+    /// The step count and both moments of every parameter ("step", "exp_avg.K", "exp_avg_sq.K" with K the
+    /// parameter's index), for checkpoints that resume bit-identically. Parameters not yet stepped have no entry.
+    /// </summary>
+    public OrderedDictionary<string, Tensor> StateDict()
+    {
+        var d = new OrderedDictionary<string, Tensor> { ["step"] = Tensor.PersistentFrom([step], []) };
+        for (int k = 0; k < Parameters.Count; k++)
+        {
+            if (m[k] is null) continue;
+            d[$"exp_avg.{k}"] = m[k]!;
+            d[$"exp_avg_sq.{k}"] = v[k]!;
+        }
+        return d;
+    }
+
+    /// <summary>Restores what <see cref="StateDict"/> saved, into an optimizer over the same parameter list.</summary>
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
+    {
+        if (!state.TryGetValue("step", out var s)) throw new InvalidOperationException("Adam state has no 'step'");
+        step = (int)s.Item();
+        for (int k = 0; k < Parameters.Count; k++)
+        {
+            bool hasM = state.TryGetValue($"exp_avg.{k}", out var mk), hasV = state.TryGetValue($"exp_avg_sq.{k}", out var vk);
+            if (hasM != hasV) throw new InvalidOperationException($"Adam state for parameter {k} has only one of its two moments");
+            if (!hasM) { m[k] = v[k] = null; continue; }
+            if (mk!.Length != Parameters[k].Length || vk!.Length != Parameters[k].Length)
+                throw new InvalidOperationException($"Adam state for parameter {k} has {mk.Length} values, the parameter {Parameters[k].Length}");
+            m[k] = Tensor.PersistentFrom(mk.ReadOnlySpan, Parameters[k].ShapeArray);
+            v[k] = Tensor.PersistentFrom(vk.ReadOnlySpan, Parameters[k].ShapeArray);
+        }
+    }
+
     public override void Step()
     {
         step++;

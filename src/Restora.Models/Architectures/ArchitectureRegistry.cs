@@ -1,0 +1,75 @@
+using Restora.Core.Nn;
+
+namespace Restora.Models.Architectures;
+
+/// <summary>
+/// How a network relates input and output sizes. <see cref="Upsampling"/> networks take the low-resolution image
+/// and return it ×scale; <see cref="SameSize"/> networks return the size they are given, so for super-resolution
+/// they are fed the bicubic-upscaled image (SRCNN, VDSR) and for the other tasks the degraded image itself.
+/// </summary>
+public enum ScaleMode { Upsampling, SameSize }
+
+/// <param name="Mirrors">The reference implementation whose module names (state-dict keys) this network uses.</param>
+/// <param name="SizeMultiple">Input height and width must be multiples of this (pixel-unshuffle, strided convs).</param>
+/// <param name="MinScale">The smallest scale an upsampling network takes; 1 means it also works at the input size.</param>
+public sealed record ArchitectureInfo(
+    string Name, string Description, string Mirrors, ScaleMode ScaleMode, int SizeMultiple,
+    Func<ArchitectureOptions, Random, Module> Factory, int MinScale = 2);
+
+/// <summary>
+/// Networks by name (`restora train --arch NAME`), in the manner of BasicSR's ARCH_REGISTRY. Each factory reads
+/// its options (defaults are the reference implementation's unless noted) and rejects options it does not know.
+/// </summary>
+public static class ArchitectureRegistry
+{
+    static readonly List<ArchitectureInfo> all =
+    [
+        new("srcnn", "SRCNN 9-5-5, on the bicubic-upscaled image", "yjn870/SRCNN-pytorch", ScaleMode.SameSize, 1,
+            (o, r) => new Srcnn(Channels(o), r)),
+        new("fsrcnn", "FSRCNN d=56 s=12 m=4, transposed-conv upsampling", "yjn870/FSRCNN-pytorch", ScaleMode.Upsampling, 1,
+            (o, r) => new Fsrcnn(Channels(o), Scale(o), o.Int("d", 56), o.Int("s", 12), o.Int("m", 4, 0), r)),
+        new("espcn", "ESPCN, sub-pixel convolution", "yjn870/ESPCN-pytorch", ScaleMode.Upsampling, 1,
+            (o, r) => new Espcn(Channels(o), Scale(o), r)),
+        new("vdsr", "VDSR, 20 layers, residual over the bicubic-upscaled image", "twtygqyy/pytorch-vdsr", ScaleMode.SameSize, 1,
+            (o, r) => new Vdsr(Channels(o), o.Int("features", 64), o.Int("depth", 20, 3), r)),
+        new("srresnet", "SRResNet (MSRResNet: no batch norm)", "BasicSR MSRResNet", ScaleMode.Upsampling, 1,
+            (o, r) => new SrResNet(Channels(o), o.Int("features", 64), o.Int("blocks", 16, 0), Scale(o), r)),
+        new("edsr", "EDSR baseline: 64 features, 16 residual blocks", "BasicSR EDSR", ScaleMode.Upsampling, 1,
+            (o, r) => new Edsr(Channels(o), o.Int("features", 64), o.Int("blocks", 16, 0), Scale(o), (float)o.Double("res_scale", 1), r)),
+        new("rcan", "RCAN: residual groups of channel-attention blocks", "BasicSR RCAN", ScaleMode.Upsampling, 1,
+            (o, r) => new Rcan(Channels(o), o.Int("features", 64), o.Int("groups", 10), o.Int("blocks", 16), o.Int("squeeze", 16),
+                Scale(o), (float)o.Double("res_scale", 1), r)),
+        new("rrdbnet", "RRDBNet (ESRGAN generator), 23 RRDB blocks", "BasicSR RRDBNet", ScaleMode.Upsampling, 1,
+            (o, r) => new RrdbNet(Channels(o), o.Int("features", 64), o.Int("blocks", 23), o.Int("growth", 32), Scale(o, allowOne: true), r),
+            MinScale: 1),
+        new("dncnn", "DnCNN, 17 layers, residual (noise) learning", "KAIR DnCNN", ScaleMode.SameSize, 1,
+            (o, r) => new DnCnn(Channels(o), o.Int("features", 64), o.Int("depth", 17, 3), o.Bool("batch_norm", false), r)),
+        new("ffdnet", "FFDNet: noise-level map input at half resolution", "KAIR FFDNet", ScaleMode.SameSize, 2,
+            (o, r) =>
+            {
+                int c = Channels(o);
+                return new FfdNet(c, o.Int("features", c == 1 ? 64 : 96), o.Int("depth", c == 1 ? 15 : 12, 3), r);
+            }),
+        new("unet", "residual U-Net (DRUNet backbone), 4 scales", "KAIR UNetRes", ScaleMode.SameSize, 8,
+            (o, r) => new UNet(Channels(o), o.Int("features", 32), o.Int("blocks", 2, 0), o.Bool("noise_map", false), r)),
+    ];
+
+    public static IReadOnlyList<ArchitectureInfo> All => all;
+
+    public static ArchitectureInfo Get(string name) =>
+        all.FirstOrDefault(a => string.Equals(a.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"unknown architecture '{name}' (known: {string.Join(", ", all.Select(a => a.Name))})");
+
+    /// <summary>Builds a network; <paramref name="options"/>.Resolved then holds every option it used.</summary>
+    public static Module Create(string name, ArchitectureOptions options, Random rng)
+    {
+        var info = Get(name);
+        var module = info.Factory(options, rng);
+        options.RejectUnused(info.Name);
+        return module;
+    }
+
+    static int Channels(ArchitectureOptions o) => o.Int("channels", 3, 1, 4);
+
+    static int Scale(ArchitectureOptions o, bool allowOne = false) => o.Int("scale", 4, allowOne ? 1 : 2, 16);
+}

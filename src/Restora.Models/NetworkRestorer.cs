@@ -1,0 +1,105 @@
+using Restora.Core;
+using Restora.Core.Nn;
+using Restora.Imaging;
+using Restora.Models.Architectures;
+
+namespace Restora.Models;
+
+/// <summary>
+/// Runs a network on a whole image as an <see cref="IRestorer"/>: 1-channel networks work on MATLAB's Y (Cb and
+/// Cr bicubic-upscaled for SR), 3-channel ones on RGB; same-size networks get the bicubic-upscaled image for SR;
+/// the image is edge-padded to the network's size multiple and cropped back. Noise-level networks are told the
+/// task's sigma. Alpha is dropped (restorers return color planes).
+/// </summary>
+public sealed class NetworkRestorer : IRestorer
+{
+    readonly Module network;
+    readonly ArchitectureInfo architecture;
+    readonly int channels;
+    readonly RestorationTask task;
+
+    public NetworkRestorer(string name, Module network, ArchitectureInfo architecture, int channels, RestorationTask task)
+    {
+        Name = name;
+        this.network = network;
+        this.architecture = architecture;
+        this.channels = channels is 1 or 3 ? channels : throw new ArgumentException($"networks take 1 or 3 channels, not {channels}");
+        this.task = task;
+    }
+
+    public string Name { get; }
+    public string Description => $"{architecture.Name} network ({architecture.Description})";
+    public bool Supports(RestorationTask t) => t == task;
+
+    public Image Restore(Image degraded, TaskSettings settings)
+    {
+        int scale = task == RestorationTask.SuperResolution ? settings.Scale : 1;
+        var color = degraded.WithoutAlpha();
+        if (channels == 3)
+        {
+            var rgbOut = Run(color.ToRgb(), scale, settings);
+            return color.IsGray ? AverageToGray(rgbOut) : rgbOut;
+        }
+        if (color.IsGray) return Run(color, scale, settings);
+        var ycc = Color.RgbToYCbCr(color);
+        var y = new Image(ycc.Width, ycc.Height, PixelLayout.Gray, ycc.BitDepth);
+        ycc.Plane(0).CopyTo(y.Plane(0));
+        var yOut = Run(y, scale, settings);
+        var full = scale == 1 ? ycc : Resize.Apply(ycc, ycc.Width * scale, ycc.Height * scale, scale, scale, ResizeMethod.Bicubic, roundToDepth: false);
+        yOut.Plane(0).CopyTo(full.Plane(0));
+        return Color.YCbCrToRgb(full);
+    }
+
+    Image Run(Image image, int scale, TaskSettings settings)
+    {
+        if (scale > 1 && architecture.ScaleMode == ScaleMode.SameSize)
+        {
+            image = Resize.ByFactor(image, scale, ResizeMethod.Bicubic);
+            scale = 1;
+        }
+        if (network is INoiseLevelInput noisy) noisy.NoiseLevel = (float)(settings.NoiseSigma / 255);
+        int m = architecture.SizeMultiple;
+        int w = image.Width, h = image.Height, pw = (w + m - 1) / m * m, ph = (h + m - 1) / m * m;
+        int c = image.Channels;
+        var result = new Image(w * scale, h * scale, image.Layout, image.BitDepth);
+        using (Autograd.NoGrad())
+        using (new TensorScope())
+        {
+            var x = Tensor.Empty(1, c, ph, pw);
+            var xs = x.Span;
+            for (int ch = 0; ch < c; ch++)
+            {
+                var plane = image.Plane(ch);
+                for (int yy = 0; yy < ph; yy++)
+                {
+                    var src = plane.Slice(Math.Min(yy, h - 1) * w, w);
+                    var dst = xs.Slice((ch * ph + yy) * pw, pw);
+                    src.CopyTo(dst);
+                    dst[w..].Fill(src[w - 1]);
+                }
+            }
+            network.Eval();
+            var y = network.Forward(x);
+            int ow = pw * scale, oh = ph * scale;
+            if (y.Dim(1) != c || y.Dim(2) != oh || y.Dim(3) != ow)
+                throw new InvalidOperationException($"{architecture.Name} returned {y.ShapeString} for a {x.ShapeString} input at scale {scale}");
+            var ys = y.ReadOnlySpan;
+            for (int ch = 0; ch < c; ch++)
+            {
+                var plane = result.Plane(ch);
+                for (int yy = 0; yy < result.Height; yy++)
+                    ys.Slice((ch * oh + yy) * ow, result.Width).CopyTo(plane.Slice(yy * result.Width, result.Width));
+            }
+        }
+        return result;
+    }
+
+    static Image AverageToGray(Image rgb)
+    {
+        var gray = new Image(rgb.Width, rgb.Height, PixelLayout.Gray, rgb.BitDepth);
+        var g = gray.Plane(0);
+        var r = rgb.Plane(0); var gg = rgb.Plane(1); var b = rgb.Plane(2);
+        for (int i = 0; i < g.Length; i++) g[i] = (r[i] + gg[i] + b[i]) / 3f;
+        return gray;
+    }
+}

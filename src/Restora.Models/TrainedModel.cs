@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.Json;
+using Restora.Core.Nn;
+using Restora.Core.Serialization;
+using Restora.Models.Architectures;
+
+namespace Restora.Models;
+
+/// <summary>
+/// What a trained .safetensors file says about itself in its <c>__metadata__</c> (all strings, as the format
+/// requires): enough to rebuild the network without any other file. <see cref="Extra"/> keeps keys this version
+/// does not know (e.g. the noise sigma range a model was trained on) so they survive a load and save.
+/// </summary>
+public sealed record ModelMetadata
+{
+    public required string Arch { get; init; }
+    public required IReadOnlyDictionary<string, string> ArchOptions { get; init; }
+    public required string Task { get; init; }
+    public int Scale { get; init; } = 1;
+    public long Iterations { get; init; }
+    public string Command { get; init; } = "";
+    public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
+
+    const string FormatKey = "format", FormatValue = "restora-model-1";
+
+    public Dictionary<string, string> ToDictionary()
+    {
+        var d = new Dictionary<string, string>(Extra, StringComparer.Ordinal)
+        {
+            [FormatKey] = FormatValue,
+            ["arch"] = Arch,
+            ["arch_options"] = JsonSerializer.Serialize(new SortedDictionary<string, string>(
+                ArchOptions.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal)),
+            ["task"] = Task,
+            ["scale"] = Scale.ToString(CultureInfo.InvariantCulture),
+            ["iterations"] = Iterations.ToString(CultureInfo.InvariantCulture),
+            ["command"] = Command,
+        };
+        return d;
+    }
+
+    public static ModelMetadata FromDictionary(IReadOnlyDictionary<string, string> d, string source)
+    {
+        string Need(string key) => d.TryGetValue(key, out var v) ? v
+            : throw new InvalidDataException($"{source}: metadata has no '{key}' (not a model saved by restora train)");
+        Dictionary<string, string> options;
+        try { options = JsonSerializer.Deserialize<Dictionary<string, string>>(Need("arch_options")) ?? []; }
+        catch (JsonException e) { throw new InvalidDataException($"{source}: metadata 'arch_options' is not a JSON object of strings: {e.Message}"); }
+        var known = new HashSet<string> { FormatKey, "arch", "arch_options", "task", "scale", "iterations", "command" };
+        return new ModelMetadata
+        {
+            Arch = Need("arch"),
+            ArchOptions = options,
+            Task = Need("task"),
+            Scale = int.TryParse(d.GetValueOrDefault("scale"), CultureInfo.InvariantCulture, out int s) ? s : 1,
+            Iterations = long.TryParse(d.GetValueOrDefault("iterations"), CultureInfo.InvariantCulture, out long i) ? i : 0,
+            Command = d.GetValueOrDefault("command") ?? "",
+            Extra = d.Where(kv => !known.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value),
+        };
+    }
+}
+
+/// <summary>Saves and rebuilds networks trained by Restora: weights plus the metadata that names the architecture.</summary>
+public static class TrainedModel
+{
+    public static void Save(string path, Module module, ModelMetadata metadata) =>
+        SafeTensors.SaveModule(path, module, metadata.ToDictionary());
+
+    /// <summary>Rebuilds the architecture named in the file's metadata with its options and loads the weights (strict).</summary>
+    public static (Module Module, ModelMetadata Metadata) Load(string path)
+    {
+        var checkpoint = SafeTensors.Load(path);
+        try
+        {
+            var metadata = ModelMetadata.FromDictionary(checkpoint.Metadata, path);
+            Module module;
+            try
+            {
+                module = ArchitectureRegistry.Create(metadata.Arch, new ArchitectureOptions(metadata.ArchOptions), new Random(0));
+                module.LoadStateDict(checkpoint.Tensors);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                throw new InvalidDataException($"{path}: {e.Message}", e);
+            }
+            module.Eval();
+            return (module, metadata);
+        }
+        finally
+        {
+            foreach (var t in checkpoint.Tensors.Values) t.Dispose();
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using Restora.Models.Architectures;
+
+namespace Restora.Training;
+
+/// <summary>
+/// Seconds per training iteration (forward, loss, backward, Adam step) of a network on random data, timed as
+/// the PyTorch comparison script times it (tests/Restora.Training.Tests/Reference/time_pytorch.py): a few
+/// warm-up iterations, then the median.
+/// </summary>
+public static class StepBenchmark
+{
+    public sealed record Result(double MedianSeconds, double MinSeconds, IReadOnlyList<double> Seconds);
+
+    public static Result Measure(string arch, ArchitectureOptions options, int batch, int inputSize, int targetSize, string loss,
+        int iterations, int warmup = 3)
+    {
+        var model = ArchitectureRegistry.Create(arch, options, new Random(0));
+        int channels = int.Parse(options.Resolved["channels"]);
+        var config = new TrainingConfig { Arch = arch, Task = "denoise", Data = "", Output = "", Loss = loss, Schedule = "constant", LearningRate = 1e-4, Iterations = int.MaxValue };
+        var trainer = new Trainer(model, null, Losses.Create(loss), config);
+        var data = new PatchBatch(0, batch, channels, inputSize, targetSize);
+        var rng = new Random(1);
+        for (int i = 0; i < data.Input.Length; i++) data.Input[i] = (float)rng.NextDouble();
+        for (int i = 0; i < data.Target.Length; i++) data.Target[i] = (float)rng.NextDouble();
+        var times = new List<double>();
+        for (int i = 0; i < warmup + iterations; i++)
+        {
+            data.Iteration = trainer.Iteration;
+            var clock = Stopwatch.StartNew();
+            trainer.Step(data);
+            if (i >= warmup) times.Add(clock.Elapsed.TotalSeconds);
+        }
+        var sorted = times.Order().ToList();
+        double median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        return new Result(median, sorted[0], times);
+    }
+}

@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Restora.Core.Nn;
+using Restora.Imaging;
+using Restora.Models;
+using Restora.Models.Architectures;
+
+namespace Restora.Training;
+
+/// <summary>What a run tells its caller (the CLI's progress bar) after each iteration and validation.</summary>
+public readonly record struct TrainingProgress(
+    int Iteration, int Total, float Loss, double LearningRate, double IterationsPerSecond, double? ValidationPsnr, string? Event);
+
+/// <summary>The JSON training state written next to a checkpoint's tensors.</summary>
+public sealed record TrainingState
+{
+    public const string CurrentFormat = "restora-train-state-1";
+    public string Format { get; init; } = CurrentFormat;
+    public required TrainingConfig Config { get; init; }
+    public int Iteration { get; init; }
+    public double Seconds { get; init; }
+    public double? LastValidationPsnr { get; init; }
+    public double? BestValidationPsnr { get; init; }
+    public int? BestIteration { get; init; }
+    /// <summary>The tensors file (model, average, optimizer), relative to this JSON file.</summary>
+    public required string Tensors { get; init; }
+    /// <summary>Names and sizes of the training images, hashed: a resumed run checks it sees the same data.</summary>
+    public string? DataFingerprint { get; init; }
+
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static TrainingState Read(string path)
+    {
+        try
+        {
+            var state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path), Json)
+                ?? throw new InvalidDataException($"{path}: empty training state");
+            if (state.Format != CurrentFormat) throw new InvalidDataException($"{path}: training state format '{state.Format}', expected '{CurrentFormat}'");
+            return state;
+        }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not a training state: {e.Message}", e); }
+    }
+}
+
+/// <summary>
+/// A whole training run: builds the network from the registry, streams patches, steps the <see cref="Trainer"/>,
+/// validates on a held-out folder with the evaluation protocol, logs JSON lines, and every N iterations writes a
+/// checkpoint (tensors + JSON state, <c>OUTPUT.ckpt.safetensors</c> and <c>OUTPUT.ckpt.json</c>) and the model
+/// file itself, so a long background run always leaves a usable model and can resume in a later session.
+/// </summary>
+public sealed class TrainingRun
+{
+    readonly TrainingConfig config;
+    readonly ArchitectureInfo architecture;
+    readonly ArchitectureOptions resolvedOptions;
+    readonly Trainer trainer;
+    readonly PatchSampler sampler;
+    readonly List<(string Name, Image Image)> validationImages = [];
+    double secondsBefore;
+    double? lastPsnr, bestPsnr;
+    int? bestIteration;
+
+    public TrainingRun(TrainingConfig config, CleanImages? images = null, DecodeOptions? decode = null, Action<string>? status = null)
+    {
+        config.Validate();
+        this.config = config;
+        architecture = ArchitectureRegistry.Get(config.Arch);
+        var task = config.TaskKind;
+        var options = new Dictionary<string, string>(config.ArchOptions) { ["channels"] = config.Channels.ToString(CultureInfo.InvariantCulture) };
+        if (architecture.ScaleMode == ScaleMode.Upsampling)
+        {
+            if (task != RestorationTask.SuperResolution && architecture.MinScale > 1)
+                throw new ArgumentException($"{architecture.Name} is an upsampling network; for {config.Task} use a same-size one (dncnn, ffdnet, unet, vdsr, srcnn) or rrdbnet");
+            options["scale"] = (task == RestorationTask.SuperResolution ? config.Scale : 1).ToString(CultureInfo.InvariantCulture);
+        }
+        var seedRng = new Random(unchecked((int)config.Seed) ^ (int)(config.Seed >> 32));
+        resolvedOptions = new ArchitectureOptions(options);
+        var model = ArchitectureRegistry.Create(architecture.Name, resolvedOptions, seedRng);
+        var ema = config.EmaDecay > 0 ? ArchitectureRegistry.Create(architecture.Name, new ArchitectureOptions(options), new Random(0)) : null;
+        trainer = new Trainer(model, ema, Losses.Create(config.Loss), config);
+
+        if (config.Patch % architecture.SizeMultiple != 0 || (task == RestorationTask.SuperResolution && architecture.ScaleMode == ScaleMode.Upsampling
+                && config.Patch / Math.Max(1, config.Scale) % architecture.SizeMultiple != 0))
+            throw new ArgumentException($"{architecture.Name} needs input sizes that are multiples of {architecture.SizeMultiple}; patch {config.Patch} is not");
+        status?.Invoke($"loading training images from {config.Data}");
+        images ??= CleanImages.Load(config.Data, config.Channels, config.Patch, decode);
+        if (images.Channels != config.Channels) throw new ArgumentException($"images were prepared for {images.Channels} channels, the network has {config.Channels}");
+        Skipped = images.Skipped;
+        DataFingerprint = images.Fingerprint();
+        sampler = new PatchSampler(images, config.Degradation(), config.Patch, architecture.ScaleMode == ScaleMode.SameSize);
+        if (config.Validation is not null)
+            foreach (var f in CleanImages.ListFiles(config.Validation))
+                validationImages.Add((Path.GetFileName(f), ImageFile.Load(f, decode)));
+    }
+
+    public Trainer Trainer => trainer;
+    public IReadOnlyList<string> Skipped { get; }
+    public string DataFingerprint { get; }
+    public double? LastValidationPsnr => lastPsnr;
+    public double? BestValidationPsnr => bestPsnr;
+    public double Seconds { get; private set; }
+
+    public static string StatePath(string output) => output + ".ckpt.json";
+    static string TensorsPath(string output) => output + ".ckpt.safetensors";
+
+    /// <summary>The JSON state of a checkpoint given as its .json, its .safetensors or the model path.</summary>
+    public static string ResolveCheckpoint(string path)
+    {
+        if (path.EndsWith(".ckpt.json", StringComparison.Ordinal) && File.Exists(path)) return path;
+        if (path.EndsWith(".ckpt.safetensors", StringComparison.Ordinal)) path = path[..^".ckpt.safetensors".Length];
+        var json = StatePath(path);
+        if (File.Exists(json)) return json;
+        throw new FileNotFoundException($"{path}: no checkpoint here (expected {json})");
+    }
+
+    /// <summary>Loads a checkpoint's weights, optimizer and counters into this run (built from the same config).</summary>
+    /// <returns>A warning when the training images differ from the checkpoint's (the run goes on, but the
+    /// batches then differ from those an uninterrupted run would have seen), else null.</returns>
+    public string? Resume(TrainingState state, string statePath)
+    {
+        var tensors = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(statePath))!, state.Tensors);
+        trainer.LoadState(tensors, state.Iteration);
+        secondsBefore = state.Seconds;
+        lastPsnr = state.LastValidationPsnr;
+        bestPsnr = state.BestValidationPsnr;
+        bestIteration = state.BestIteration;
+        return state.DataFingerprint is not null && state.DataFingerprint != DataFingerprint
+            ? $"the images in {config.Data} changed since the checkpoint; training goes on, but not on the batches the uninterrupted run would have had"
+            : null;
+    }
+
+    public void SaveCheckpoint()
+    {
+        var tensors = TensorsPath(config.Output);
+        trainer.SaveState(tensors);
+        var state = new TrainingState
+        {
+            Config = config, Iteration = trainer.Iteration, Seconds = Seconds,
+            LastValidationPsnr = lastPsnr, BestValidationPsnr = bestPsnr, BestIteration = bestIteration,
+            Tensors = Path.GetFileName(tensors),
+            DataFingerprint = DataFingerprint,
+        };
+        AtomicFile.Write(StatePath(config.Output), p => File.WriteAllText(p, JsonSerializer.Serialize(state, TrainingState.Json)));
+        SaveModel();
+    }
+
+    public ModelMetadata Metadata() => new()
+    {
+        Arch = architecture.Name,
+        ArchOptions = resolvedOptions.Resolved,
+        Task = config.Task,
+        Scale = config.TaskKind == RestorationTask.SuperResolution ? config.Scale : 1,
+        Iterations = trainer.Iteration,
+        Command = config.Command,
+        Extra = new Dictionary<string, string>
+        {
+            ["loss"] = config.Loss,
+            ["noise_sigma"] = config.TaskKind == RestorationTask.Denoise ? config.NoiseSigma : "",
+            ["jpeg_quality"] = config.TaskKind == RestorationTask.Deblock ? config.JpegQuality : "",
+            ["blur_sigma"] = config.TaskKind == RestorationTask.Deblur ? config.BlurSigma : "",
+            ["weights"] = trainer.Ema is null ? "trained" : $"ema {config.EmaDecay.ToString(CultureInfo.InvariantCulture)}",
+            ["validation_psnr"] = lastPsnr?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "",
+        }.Where(kv => kv.Value != "").ToDictionary(),
+    };
+
+    public void SaveModel() => AtomicFile.Write(config.Output, p => TrainedModel.Save(p, trainer.Best, Metadata()));
+
+    /// <summary>Mean PSNR on the validation folder (the task's evaluation protocol), or null without one.</summary>
+    public double? Validate()
+    {
+        if (validationImages.Count == 0) return null;
+        var net = trainer.Best;
+        var restorer = new NetworkRestorer(architecture.Name, net, architecture, config.Channels, config.TaskKind);
+        var byName = validationImages.ToDictionary(v => v.Name, v => v.Image);
+        try
+        {
+            var result = Evaluator.Run(validationImages.Select(v => v.Name).ToList(), restorer,
+                config.Degradation().ValidationSettings(config.Seed), name => byName[name]);
+            return result.Psnr;
+        }
+        finally { trainer.Model.Train(); }
+    }
+
+    /// <summary>
+    /// Trains up to the configured iteration count, or until <paramref name="cancel"/> fires (then it checkpoints
+    /// where it stands). Returns the iteration reached.
+    /// </summary>
+    public int Run(Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        using var log = new TrainingLog(config.Log);
+        int start = trainer.Iteration;
+        log.Write(start == 0 ? "start" : "resume", start, w =>
+        {
+            w.WriteString("arch", architecture.Name);
+            w.WriteString("task", config.Task);
+            w.WriteNumber("iterations", config.Iterations);
+            w.WriteString("command", config.Command);
+        });
+        var clock = Stopwatch.StartNew();
+        var window = Stopwatch.StartNew();
+        double lossSum = 0;
+        int lossCount = 0, windowStart = start;
+        using (var data = new PatchDataset(sampler, config.Batch, config.Seed, start, config.Prefetch))
+        {
+            while (trainer.Iteration < config.Iterations && !cancel.IsCancellationRequested)
+            {
+                var batch = data.Next();
+                var step = trainer.Step(batch);
+                data.Recycle(batch);
+                Seconds = secondsBefore + clock.Elapsed.TotalSeconds;
+                lossSum += step.Loss;
+                lossCount++;
+                double rate = (step.Iteration - windowStart) / Math.Max(window.Elapsed.TotalSeconds, 1e-9);
+                string? evt = null;
+                if (step.Iteration % config.LogEvery == 0 || step.Iteration == config.Iterations)
+                {
+                    double mean = lossSum / lossCount;
+                    log.Write("train", step.Iteration, w =>
+                    {
+                        w.WriteFinite("loss", mean);
+                        w.WriteFinite("lr", step.LearningRate);
+                        if (!double.IsNaN(step.GradNorm)) w.WriteFinite("grad_norm", step.GradNorm);
+                        w.WriteFinite("it_per_s", rate, 4);
+                        w.WriteFinite("seconds", Seconds, 2);
+                    });
+                    lossSum = 0;
+                    lossCount = 0;
+                    windowStart = step.Iteration;
+                    window.Restart();
+                }
+                if (step.Iteration % config.ValidateEvery == 0 || step.Iteration == config.Iterations)
+                {
+                    var psnr = Validate();
+                    if (psnr is double p)
+                    {
+                        lastPsnr = p;
+                        if (bestPsnr is null || p > bestPsnr) { bestPsnr = p; bestIteration = step.Iteration; }
+                        log.Write("val", step.Iteration, w => w.WriteFinite("psnr", p, 4));
+                        evt = "val";
+                    }
+                }
+                if (step.Iteration % config.CheckpointEvery == 0 || step.Iteration == config.Iterations)
+                {
+                    SaveCheckpoint();
+                    log.Write("checkpoint", step.Iteration, w => w.WriteString("path", StatePath(config.Output)));
+                    evt = evt is null ? "checkpoint" : evt + "+checkpoint";
+                }
+                if (evt is not null)
+                {
+                    // it/s measures training: the clock restarts after a validation or checkpoint pause.
+                    windowStart = step.Iteration;
+                    window.Restart();
+                }
+                progress?.Invoke(new TrainingProgress(step.Iteration, config.Iterations, step.Loss, step.LearningRate, rate, lastPsnr, evt));
+            }
+        }
+        if (cancel.IsCancellationRequested && trainer.Iteration % config.CheckpointEvery != 0 && trainer.Iteration < config.Iterations)
+        {
+            SaveCheckpoint();
+            log.Write("checkpoint", trainer.Iteration, w => w.WriteString("path", StatePath(config.Output)));
+        }
+        log.Write("end", trainer.Iteration, w =>
+        {
+            w.WriteFinite("seconds", Seconds, 2);
+            if (lastPsnr is double p) w.WriteFinite("val_psnr", p, 4);
+            w.WriteBoolean("finished", trainer.Iteration >= config.Iterations);
+        });
+        return trainer.Iteration;
+    }
+}

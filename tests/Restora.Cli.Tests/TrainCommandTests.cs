@@ -1,0 +1,101 @@
+namespace Restora.Cli.Tests;
+
+/// <summary>`restora train` end to end, on a few tiny images: the files it leaves, its JSON, resume and refusals.</summary>
+public sealed class TrainCommandTests : IDisposable
+{
+    readonly string dir = Path.Combine(Path.GetTempPath(), $"restora-cli-train-{Guid.NewGuid():N}");
+    readonly string data, val;
+
+    public TrainCommandTests()
+    {
+        data = Directory.CreateDirectory(Path.Combine(dir, "data")).FullName;
+        val = Directory.CreateDirectory(Path.Combine(dir, "val")).FullName;
+        for (int i = 0; i < 3; i++) TestFiles.WritePng(Path.Combine(data, $"t{i}.png"), 48 + 8 * i, 40 + 4 * i);
+        TestFiles.WritePng(Path.Combine(val, "v.png"), 32, 32);
+    }
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    string[] Tiny(string output, int iters) =>
+    [
+        "train", "--task", "denoise", "--arch", "dncnn", "--arch-options", "depth=3,features=8", "--data", data, "--val", val,
+        "-o", output, "--patch", "16", "--batch", "2", "--iters", iters.ToString(), "--checkpoint-every", "4", "--val-every", "4",
+        "--sigma-range", "10,30", "--json",
+    ];
+
+    [Fact]
+    public void TrainWritesModelCheckpointAndLogThenResumesToMoreIterations()
+    {
+        string model = Path.Combine(dir, "m.safetensors");
+        var r = CliRunner.Run(Tiny(model, 8));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(8, r.Json.GetProperty("iterations").GetInt32());
+        Assert.True(r.Json.GetProperty("finished").GetBoolean());
+        Assert.True(r.Json.GetProperty("val_psnr").GetDouble() > 0);
+        Assert.True(File.Exists(model));
+        Assert.True(File.Exists(model + ".ckpt.json"));
+        Assert.True(File.Exists(model + ".ckpt.safetensors"));
+        Assert.True(File.Exists(model + ".log.jsonl"));
+
+        var again = CliRunner.Run(Tiny(model, 8));
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("--resume", again.Stderr);
+
+        var resumed = CliRunner.Run("train", "--resume", model + ".ckpt.json", "--iters", "12", "--json");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Equal(12, resumed.Json.GetProperty("iterations").GetInt32());
+        Assert.Contains(File.ReadAllLines(model + ".log.jsonl"), l => l.Contains("\"event\":\"resume\""));
+    }
+
+    [Fact]
+    public void ResumeRefusesToChangeTheRunsSettings()
+    {
+        string model = Path.Combine(dir, "r.safetensors");
+        Assert.Equal(0, CliRunner.Run(Tiny(model, 4)).ExitCode);
+        var r = CliRunner.Run("train", "--resume", model, "--iters", "8", "--lr", "0.1");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("--lr", r.Stderr);
+    }
+
+    [Fact]
+    public void UnknownArchitectureIsAUserErrorNamingTheKnownOnes()
+    {
+        var r = CliRunner.Run("train", "--task", "sr", "--arch", "nope", "--data", data, "-o", Path.Combine(dir, "x.safetensors"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("rrdbnet", r.Stderr);
+    }
+
+    [Fact]
+    public void BenchmarkReportsSecondsPerIteration()
+    {
+        var r = CliRunner.Run("train", "--benchmark", "2", "--arch", "dncnn", "--arch-options", "depth=3,features=8", "--patch", "16", "--batch", "2", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(r.Json.GetProperty("seconds_per_iteration").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void SigtermStopsALongRunWithACheckpointThatResumes()
+    {
+        string model = Path.Combine(dir, "long.safetensors");
+        var args = Tiny(model, 1_000_000);
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "restora.dll"));
+        foreach (var a in args) if (a != "--json") psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var log = model + ".log.jsonl";
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!(File.Exists(log) && File.ReadAllText(log).Contains("\"event\":\"train\"")) && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(100);
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Id.ToString()])) kill.WaitForExit();
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), "restora did not stop on SIGTERM");
+        Assert.True(p.ExitCode == 0, stderr.Result);
+        Assert.Contains("--resume", stderr.Result);
+        var state = System.Text.Json.JsonDocument.Parse(File.ReadAllText(model + ".ckpt.json")).RootElement;
+        int reached = state.GetProperty("iteration").GetInt32();
+        Assert.InRange(reached, 1, 999_999);
+        var resumed = CliRunner.Run("train", "--resume", model, "--iters", (reached + 2).ToString(), "--json");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Equal(reached + 2, resumed.Json.GetProperty("iterations").GetInt32());
+    }
+}

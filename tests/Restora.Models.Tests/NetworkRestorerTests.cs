@@ -1,0 +1,62 @@
+using Restora.Imaging;
+using Restora.Models.Architectures;
+
+namespace Restora.Models.Tests;
+
+public class NetworkRestorerTests
+{
+    static Image Photo(int w, int h, PixelLayout layout = PixelLayout.Rgb)
+    {
+        var image = new Image(w, h, layout);
+        for (int c = 0; c < image.Channels; c++)
+        {
+            var p = image.Plane(c);
+            for (int i = 0; i < p.Length; i++) p[i] = 0.2f + 0.6f * ((i * 7 + c * 13) % 17) / 17f;
+        }
+        return image;
+    }
+
+    static NetworkRestorer Restorer(string arch, string options, RestorationTask task, int channels = 3)
+    {
+        var info = ArchitectureRegistry.Get(arch);
+        var net = ArchitectureRegistry.Create(arch, ArchitectureOptions.Parse(options + $",channels={channels}"), new Random(3));
+        return new NetworkRestorer(arch, net, info, channels, task);
+    }
+
+    [Theory]
+    [InlineData("unet", "features=4,blocks=1", "denoise", 1)]
+    [InlineData("ffdnet", "features=8,depth=3", "denoise", 1)]
+    [InlineData("espcn", "scale=2", "sr", 2)]
+    [InlineData("srcnn", "", "sr", 3)]
+    [InlineData("dncnn", "depth=3,features=8", "deblock", 1)]
+    public void OutputHasTheTargetSizeEvenWhenTheInputIsNotASizeMultiple(string arch, string options, string task, int scale)
+    {
+        var t = TaskSettings.ParseTask(task);
+        var restored = Restorer(arch, options, t).Restore(Photo(13, 11), new TaskSettings { Task = t, Scale = scale, NoiseSigma = 25 });
+        Assert.Equal(13 * scale, restored.Width);
+        Assert.Equal(11 * scale, restored.Height);
+        Assert.Equal(3, restored.Channels);
+    }
+
+    [Fact]
+    public void OneChannelNetworkRestoresTheLumaOfAColorImageAndKeepsItsColor()
+    {
+        // An untrained DnCNN predicts almost no noise, so it is close to the identity: the Y path must give the
+        // colors back through rgb2ycbcr and its inverse.
+        var photo = Photo(16, 12);
+        var restored = Restorer("dncnn", "depth=3,features=8", RestorationTask.Denoise, channels: 1)
+            .Restore(photo, new TaskSettings { Task = RestorationTask.Denoise, NoiseSigma = 25 });
+        Assert.Equal(PixelLayout.Rgb, restored.Layout);
+        float worst = 0;
+        for (int i = 0; i < photo.Data.Length; i++) worst = Math.Max(worst, Math.Abs(photo.Data[i] - restored.Data[i]));
+        Assert.True(worst < 0.05f, $"largest change {worst}");
+    }
+
+    [Fact]
+    public void ThreeChannelNetworkOnAGrayImageReturnsGray()
+    {
+        var restored = Restorer("dncnn", "depth=3,features=8", RestorationTask.Denoise)
+            .Restore(Photo(10, 10, PixelLayout.Gray), new TaskSettings { Task = RestorationTask.Denoise, NoiseSigma = 25 });
+        Assert.Equal(PixelLayout.Gray, restored.Layout);
+    }
+}
