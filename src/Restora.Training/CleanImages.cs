@@ -31,18 +31,38 @@ public sealed class CleanImages
         return $"{Images.Count}:{Imaging.SeededRandom.StableHash(text):x16}";
     }
 
-    public static IReadOnlyList<string> ListFiles(string folder)
+    /// <summary>The images of one folder or of several joined with ':' (like PATH), each folder's sorted by name.</summary>
+    public static IReadOnlyList<string> ListFiles(string folders)
     {
-        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: no such folder");
-        var files = Directory.EnumerateFiles(folder).Where(ImageFile.HasImageExtension).Order(StringComparer.Ordinal).ToList();
-        if (files.Count == 0) throw new ArgumentException($"{folder}: no images in this folder");
+        var files = new List<string>();
+        foreach (var folder in folders.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: no such folder");
+            var found = Directory.EnumerateFiles(folder).Where(ImageFile.HasImageExtension).Order(StringComparer.Ordinal).ToList();
+            if (found.Count == 0) throw new ArgumentException($"{folder}: no images in this folder");
+            files.AddRange(found);
+        }
+        if (files.Count == 0) throw new ArgumentException($"'{folders}': no folder given");
         return files;
     }
 
-    /// <param name="minSize">Images narrower or shorter than this cannot give a patch and are skipped.</param>
-    public static CleanImages Load(string folder, int channels, int minSize, DecodeOptions? decode = null, Action<int, string>? progress = null)
+    /// <summary>
+    /// Splits the data's files into training and held-out validation files: every <paramref name="holdout"/>-th
+    /// share, spread over the whole list so each folder gives some, and never both.
+    /// </summary>
+    public static (IReadOnlyList<string> Train, IReadOnlyList<string> Validation) Split(IReadOnlyList<string> files, int holdout)
     {
-        var files = ListFiles(folder);
+        if (holdout <= 0) return (files, []);
+        if (holdout >= files.Count) throw new ArgumentException($"cannot hold out {holdout} of {files.Count} images");
+        var validation = Enumerable.Range(0, holdout).Select(k => files[(int)((k + 0.5) * files.Count / holdout)]).ToHashSet();
+        return (files.Where(f => !validation.Contains(f)).ToList(), files.Where(validation.Contains).ToList());
+    }
+
+    /// <param name="minSize">Images narrower or shorter than this cannot give a patch and are skipped.</param>
+    public static CleanImages Load(string folder, int channels, int minSize, DecodeOptions? decode = null, Action<int, string>? progress = null,
+        int holdout = 0)
+    {
+        var files = Split(ListFiles(folder), holdout).Train;
         var images = new List<Entry>();
         var skipped = new List<string>();
         for (int i = 0; i < files.Count; i++)

@@ -22,8 +22,11 @@ public sealed record TrainingConfig
     public int Channels { get; init; } = 3;
 
     // Data
+    /// <summary>One folder, or several joined with ':'.</summary>
     public required string Data { get; init; }
     public string? Validation { get; init; }
+    /// <summary>Images of <see cref="Data"/> kept out of training and used for validation (when no folder is given).</summary>
+    public int Holdout { get; init; }
     public int Patch { get; init; } = 64;
     public int Batch { get; init; } = 16;
     public int Prefetch { get; init; } = 4;

@@ -84,14 +84,15 @@ public sealed class TrainingRun
                 && config.Patch / Math.Max(1, config.Scale) % architecture.SizeMultiple != 0))
             throw new ArgumentException($"{architecture.Name} needs input sizes that are multiples of {architecture.SizeMultiple}; patch {config.Patch} is not");
         status?.Invoke($"loading training images from {config.Data}");
-        images ??= CleanImages.Load(config.Data, config.Channels, config.Patch, decode);
+        images ??= CleanImages.Load(config.Data, config.Channels, config.Patch, decode, holdout: config.Holdout);
         if (images.Channels != config.Channels) throw new ArgumentException($"images were prepared for {images.Channels} channels, the network has {config.Channels}");
         Skipped = images.Skipped;
         DataFingerprint = images.Fingerprint();
         sampler = new PatchSampler(images, config.Degradation(), config.Patch, architecture.ScaleMode == ScaleMode.SameSize);
-        if (config.Validation is not null)
-            foreach (var f in CleanImages.ListFiles(config.Validation))
-                validationImages.Add((Path.GetFileName(f), ImageFile.Load(f, decode)));
+        var validationFiles = config.Validation is not null ? CleanImages.ListFiles(config.Validation)
+            : CleanImages.Split(CleanImages.ListFiles(config.Data), config.Holdout).Validation;
+        foreach (var f in validationFiles)
+            validationImages.Add((Path.GetFileName(f), ImageFile.Load(f, decode)));
     }
 
     public Trainer Trainer => trainer;

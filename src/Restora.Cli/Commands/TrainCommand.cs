@@ -14,7 +14,7 @@ namespace Restora.Cli.Commands;
 public static class TrainCommand
 {
     public const string Help = """
-        usage: restora train --task sr|denoise|deblock|deblur --arch NAME --data DIR -o MODEL.safetensors [options]
+        usage: restora train --task sr|denoise|deblock|deblur --arch NAME --data DIR[:DIR...] -o MODEL.safetensors [options]
                restora train --resume MODEL.safetensors [--iters N]     (continue; --iters extends the run)
                restora train --benchmark N --arch NAME [--arch-options ...] [--patch PX] [--batch N]
 
@@ -36,6 +36,7 @@ public static class TrainCommand
           --ema | --ema-decay D      ship the moving average of the weights (--ema: 0.999)
         bookkeeping:
           --val DIR  --val-every N   validation PSNR with eval's protocol (default every 500)
+          --holdout N                keep N images of --data out of training and validate on them (no --val needed)
           --checkpoint-every N       checkpoint + model file (default 500); Ctrl+C or SIGTERM checkpoints and stops
           --log FILE                 JSON lines (default MODEL.safetensors.log.jsonl)   --log-every N (default 10)
           --json                     one JSON object on stdout at the end
@@ -44,7 +45,7 @@ public static class TrainCommand
 
     static readonly string[] Valued =
     [
-        "--task", "--arch", "--data", "-o", "--scale", "--patch", "--batch", "--iters", "--lr", "--resume", "--val", "--val-every",
+        "--task", "--arch", "--data", "--holdout", "-o", "--scale", "--patch", "--batch", "--iters", "--lr", "--resume", "--val", "--val-every",
         "--checkpoint-every", "--log", "--log-every", "--seed", "--sigma", "--sigma-range", "--quality", "--quality-range", "--blur",
         "--blur-range", "--deblur-noise", "--loss", "--schedule", "--warmup", "--min-lr", "--step-size", "--gamma", "--clip",
         "--ema-decay", "--channels", "--arch-options", "--benchmark", "--prefetch",
@@ -184,7 +185,8 @@ public static class TrainCommand
             BlurSigma = RangeOption(args, "--blur", "--blur-range", "2", 0.01, 100),
             DeblurNoiseSigma = args.GetDouble("--deblur-noise", 1, 0, 255),
             Channels = args.GetInt("--channels", 3, 1, 3) is int c && c != 2 ? c : throw new UserError("train: --channels must be 1 or 3"),
-            Data = Path.GetFullPath(args.Require("--data")),
+            Data = string.Join(Path.PathSeparator, args.Require("--data").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFullPath)),
+            Holdout = args.GetInt("--holdout", 0, 0),
             Validation = args.Get("--val") is string val ? Path.GetFullPath(val) : null,
             Patch = args.GetInt("--patch", sr ? Math.Max(48, 16 * scale) : 48, 4, 4096),
             Batch = args.GetInt("--batch", 16, 1, 4096),
