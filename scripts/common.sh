@@ -46,9 +46,9 @@ restora_ensure_native_libs() {
 
 # A cheap fingerprint of every source file (name, size, mtime): a change anywhere rebuilds.
 restora_source_stamp() {
-  (cd "$RESTORA_ROOT" && find src Directory.Build.props -type f \
+  (cd "$RESTORA_ROOT" && find src models Directory.Build.props -type f \
       \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' -o -name '*.safetensors' \) \
-      -not -path '*/obj/*' -not -path '*/bin/*' -printf '%p %s %T@\n' | sort | sha1sum | cut -d' ' -f1)
+      -not -path '*/obj/*' -not -path '*/bin/*' -printf '%p %s %T@\n' 2>/dev/null | sort | sha1sum | cut -d' ' -f1)
 }
 
 RESTORA_CLI_DIR="$RESTORA_ROOT/.build/cli"

@@ -1,5 +1,6 @@
 using Restora.Cli.Commands;
 using Restora.Imaging;
+using Restora.Models;
 
 namespace Restora.Cli;
 
@@ -15,6 +16,9 @@ public static class Program
           eval --data DIR --task sr|denoise|deblock|deblur --method NAME [--scale N] [--sigma S]
                [--quality Q] [--blur SIGMA] [--seed N] [--json]
           upscale INPUT -o OUT [--model NAME] [--scale N] [--tile PX] [--threads N] [--json]
+          denoise INPUT -o OUT [--sigma S] [--model NAME|FILE] [--tile PX] [--json]
+          deblock INPUT -o OUT [--quality Q] [--model NAME|FILE] [--tile PX] [--json]
+          deblur  INPUT -o OUT [--model NAME|FILE] [--tile PX] [--json]
           models list|pull NAME|info NAME [--json]
           train --task sr|denoise|deblock|deblur --arch NAME --data DIR -o MODEL.safetensors [--scale N]
                 [--patch PX] [--batch N] [--iters N] [--lr X] [--resume CKPT] [--json]  (restora train --help for more)
@@ -69,9 +73,12 @@ public static class Program
             "eval" => EvalCommand.Run(rest),
             "bench" => BenchCommand.Run(rest),
             "upscale" => UpscaleCommand.Run(rest),
+            "denoise" => RestoreCommand.Run(RestorationTask.Denoise, rest),
+            "deblock" => RestoreCommand.Run(RestorationTask.Deblock, rest),
+            "deblur" => RestoreCommand.Run(RestorationTask.Deblur, rest),
             "models" => ModelsCommand.Run(rest),
             "train" => TrainCommand.Run(rest),
-            _ => throw new UserError($"unknown command '{args[0]}' (use metrics, resize, degrade, eval, upscale, models, train or bench; restora --help)"),
+            _ => throw new UserError($"unknown command '{args[0]}' (use metrics, resize, degrade, eval, upscale, denoise, deblock, deblur, models, train or bench; restora --help)"),
         };
     }
 

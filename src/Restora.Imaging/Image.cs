@@ -71,6 +71,21 @@ public sealed class Image
 
     public Image Clone() => new(Width, Height, Layout, BitDepth, (float[])Data.Clone()) { Metadata = Metadata };
 
+    /// <summary>A rectangle of this image as a new image (metadata is not carried: it describes the whole).</summary>
+    public Image Crop(int x0, int y0, int width, int height)
+    {
+        if (x0 < 0 || y0 < 0 || width <= 0 || height <= 0 || x0 + width > Width || y0 + height > Height)
+            throw new ArgumentOutOfRangeException(nameof(x0), $"crop {width}x{height} at ({x0}, {y0}) leaves a {Width}x{Height} image");
+        var result = new Image(width, height, Layout, BitDepth);
+        for (int c = 0; c < Channels; c++)
+        {
+            var src = Plane(c);
+            var dst = result.Plane(c);
+            for (int y = 0; y < height; y++) src.Slice((y0 + y) * Width + x0, width).CopyTo(dst.Slice(y * width, width));
+        }
+        return result;
+    }
+
     /// <summary>The color planes only (alpha dropped), sharing nothing with this image.</summary>
     public Image WithoutAlpha()
     {

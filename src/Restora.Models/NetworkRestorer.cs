@@ -17,10 +17,15 @@ public sealed class NetworkRestorer : IRestorer
     readonly ArchitectureInfo architecture;
     readonly int channels;
     readonly RestorationTask task;
+    readonly int? radius;
 
-    public NetworkRestorer(string name, Module network, ArchitectureInfo architecture, int channels, RestorationTask task)
+    /// <param name="options">The network's options (from its file's metadata); they give the receptive radius
+    /// that lets large images be processed in tiles.</param>
+    public NetworkRestorer(string name, Module network, ArchitectureInfo architecture, int channels, RestorationTask task,
+        IReadOnlyDictionary<string, string>? options = null)
     {
         Name = name;
+        radius = options is not null && architecture.ScaleMode == ScaleMode.SameSize ? architecture.Radius?.Invoke(options) : null;
         this.network = network;
         this.architecture = architecture;
         this.channels = channels is 1 or 3 ? channels : throw new ArgumentException($"networks take 1 or 3 channels, not {channels}");
@@ -28,6 +33,19 @@ public sealed class NetworkRestorer : IRestorer
     }
 
     public string Name { get; }
+
+    /// <summary>What the network's file says of it, when it was loaded from one.</summary>
+    public ModelMetadata? Metadata { get; init; }
+
+    /// <summary>The task this network was trained for.</summary>
+    public RestorationTask Task => task;
+
+    /// <summary>Side of the tiles large images are cut into, in pixels; 0 picks one (whole images up to
+    /// <see cref="WholeImagePixels"/>). Tiles overlap by the receptive radius, so the pixels do not change.</summary>
+    public int Tile { get; set; }
+
+    public const long WholeImagePixels = 4_000_000;
+    const int AutoTile = 1024;
     public string Description => $"{architecture.Name} network ({architecture.Description})";
     public bool Supports(RestorationTask t) => t == task;
 
@@ -58,6 +76,36 @@ public sealed class NetworkRestorer : IRestorer
             scale = 1;
         }
         if (network is INoiseLevelInput noisy) noisy.NoiseLevel = (float)(settings.NoiseSigma / 255);
+        int m = architecture.SizeMultiple;
+        int tile = Tile > 0 ? Tile : (long)image.Width * image.Height <= WholeImagePixels ? 0 : AutoTile;
+        if (scale != 1 || radius is not int r || tile <= 0 || tile >= Math.Max(image.Width, image.Height))
+            return RunWhole(image, scale);
+        // Tiles and margins start on multiples of the size multiple, so inner tiles need no padding and the last
+        // ones are padded exactly as the whole image would be.
+        tile = (tile + m - 1) / m * m;
+        int margin = (r + m - 1) / m * m;
+        var result = new Image(image.Width, image.Height, image.Layout, image.BitDepth);
+        for (int y0 = 0; y0 < image.Height; y0 += tile)
+            for (int x0 = 0; x0 < image.Width; x0 += tile)
+            {
+                int x1 = Math.Min(image.Width, x0 + tile), y1 = Math.Min(image.Height, y0 + tile);
+                int px0 = Math.Max(0, x0 - margin), py0 = Math.Max(0, y0 - margin);
+                int px1 = Math.Min(image.Width, x1 + margin), py1 = Math.Min(image.Height, y1 + margin);
+                var part = RunWhole(image.Crop(px0, py0, px1 - px0, py1 - py0), 1);
+                for (int c = 0; c < image.Channels; c++)
+                {
+                    var src = part.Plane(c);
+                    var dst = result.Plane(c);
+                    for (int y = y0; y < y1; y++)
+                        src.Slice((y - py0) * part.Width + (x0 - px0), x1 - x0).CopyTo(dst.Slice(y * image.Width + x0, x1 - x0));
+                }
+            }
+        return result;
+    }
+
+    /// <summary>The whole image in one pass, edge-padded to the size multiple and cropped back.</summary>
+    Image RunWhole(Image image, int scale)
+    {
         int m = architecture.SizeMultiple;
         int w = image.Width, h = image.Height, pw = (w + m - 1) / m * m, ph = (h + m - 1) / m * m;
         int c = image.Channels;

@@ -73,18 +73,6 @@ public sealed record TaskSettings
         int w = clean.Width - clean.Width % Scale, h = clean.Height - clean.Height % Scale;
         if (w == 0 || h == 0)
             throw new ArgumentException($"a {clean.Width}x{clean.Height} image is smaller than the scale {Scale}");
-        return w == clean.Width && h == clean.Height ? clean : Crop(clean, 0, 0, w, h);
-    }
-
-    static Image Crop(Image image, int x0, int y0, int w, int h)
-    {
-        var result = new Image(w, h, image.Layout, image.BitDepth);
-        for (int c = 0; c < image.Channels; c++)
-        {
-            var src = image.Plane(c);
-            var dst = result.Plane(c);
-            for (int y = 0; y < h; y++) src.Slice((y0 + y) * image.Width + x0, w).CopyTo(dst.Slice(y * w, w));
-        }
-        return result;
+        return w == clean.Width && h == clean.Height ? clean : clean.Crop(0, 0, w, h);
     }
 }

@@ -48,10 +48,12 @@ public static class Restorers
     public static IRestorer Get(string name, RestorationTask task)
     {
         var found = all.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
-            ?? (ModelCatalog.Find(name) is { } info ? new PretrainedRestorer(info) : null);
+            ?? (ModelCatalog.Find(name) is { } info ? (IRestorer)new PretrainedRestorer(info) : null)
+            ?? (TrainedModels.Locate(name) is { } file ? TrainedModels.Open(file) : null);
         string taskName = TaskSettings.TaskName(task);
         var candidates = all.Where(r => r.Supports(task)).Select(r => r.Name)
-            .Concat(task == RestorationTask.SuperResolution ? ModelCatalog.All.Select(m => m.Name) : []);
+            .Concat(task == RestorationTask.SuperResolution ? ModelCatalog.All.Select(m => m.Name) : [])
+            .Concat(TrainedModels.Shipped).Append("PATH.safetensors");
         string known = string.Join(", ", candidates);
         if (found is null) throw new ArgumentException($"unknown method '{name}' for {taskName} (known: {known})");
         if (!found.Supports(task)) throw new ArgumentException($"method '{name}' does not do {taskName} (use: {known})");

@@ -12,9 +12,11 @@ public enum ScaleMode { Upsampling, SameSize }
 /// <param name="Mirrors">The reference implementation whose module names (state-dict keys) this network uses.</param>
 /// <param name="SizeMultiple">Input height and width must be multiples of this (pixel-unshuffle, strided convs).</param>
 /// <param name="MinScale">The smallest scale an upsampling network takes; 1 means it also works at the input size.</param>
+/// <param name="Radius">For same-size networks: how many input pixels around a pixel can change its output, from the
+/// options; tiles overlap by this much. Null where it is unknown or unbounded (global pooling): run whole.</param>
 public sealed record ArchitectureInfo(
     string Name, string Description, string Mirrors, ScaleMode ScaleMode, int SizeMultiple,
-    Func<ArchitectureOptions, Random, Module> Factory, int MinScale = 2);
+    Func<ArchitectureOptions, Random, Module> Factory, int MinScale = 2, Func<IReadOnlyDictionary<string, string>, int>? Radius = null);
 
 /// <summary>
 /// Networks by name (`restora train --arch NAME`), in the manner of BasicSR's ARCH_REGISTRY. Each factory reads
@@ -25,13 +27,13 @@ public static class ArchitectureRegistry
     static readonly List<ArchitectureInfo> all =
     [
         new("srcnn", "SRCNN 9-5-5, on the bicubic-upscaled image", "yjn870/SRCNN-pytorch", ScaleMode.SameSize, 1,
-            (o, r) => new Srcnn(Channels(o), r)),
+            (o, r) => new Srcnn(Channels(o), r), Radius: _ => 4 + 2 + 2),
         new("fsrcnn", "FSRCNN d=56 s=12 m=4, transposed-conv upsampling", "yjn870/FSRCNN-pytorch", ScaleMode.Upsampling, 1,
             (o, r) => new Fsrcnn(Channels(o), Scale(o), o.Int("d", 56), o.Int("s", 12), o.Int("m", 4, 0), r)),
         new("espcn", "ESPCN, sub-pixel convolution", "yjn870/ESPCN-pytorch", ScaleMode.Upsampling, 1,
             (o, r) => new Espcn(Channels(o), Scale(o), r)),
         new("vdsr", "VDSR, 20 layers, residual over the bicubic-upscaled image", "twtygqyy/pytorch-vdsr", ScaleMode.SameSize, 1,
-            (o, r) => new Vdsr(Channels(o), o.Int("features", 64), o.Int("depth", 20, 3), r)),
+            (o, r) => new Vdsr(Channels(o), o.Int("features", 64), o.Int("depth", 20, 3), r), Radius: o => Option(o, "depth", 20)),
         new("srresnet", "SRResNet (MSRResNet: no batch norm)", "BasicSR MSRResNet", ScaleMode.Upsampling, 1,
             (o, r) => new SrResNet(Channels(o), o.Int("features", 64), o.Int("blocks", 16, 0), Scale(o), r)),
         new("edsr", "EDSR baseline: 64 features, 16 residual blocks", "BasicSR EDSR", ScaleMode.Upsampling, 1,
@@ -43,18 +45,24 @@ public static class ArchitectureRegistry
             (o, r) => new RrdbNet(Channels(o), o.Int("features", 64), o.Int("blocks", 23), o.Int("growth", 32), Scale(o, allowOne: true), r),
             MinScale: 1),
         new("dncnn", "DnCNN, 17 layers, residual (noise) learning", "KAIR DnCNN", ScaleMode.SameSize, 1,
-            (o, r) => new DnCnn(Channels(o), o.Int("features", 64), o.Int("depth", 17, 3), o.Bool("batch_norm", false), r)),
+            (o, r) => new DnCnn(Channels(o), o.Int("features", 64), o.Int("depth", 17, 3), o.Bool("batch_norm", false), r),
+            Radius: o => Option(o, "depth", 17)),
         new("ffdnet", "FFDNet: noise-level map input at half resolution", "KAIR FFDNet", ScaleMode.SameSize, 2,
             (o, r) =>
             {
                 int c = Channels(o);
                 return new FfdNet(c, o.Int("features", c == 1 ? 64 : 96), o.Int("depth", c == 1 ? 15 : 12, 3), r);
-            }),
+            },
+            // Each 3x3 conv at half resolution reaches 2 pixels.
+            Radius: o => 2 * Option(o, "depth", Option(o, "channels", 3) == 1 ? 15 : 12)),
         new("unet", "residual U-Net (DRUNet backbone), 4 scales", "KAIR UNetRes", ScaleMode.SameSize, 8,
             (o, r) => new UNet(Channels(o), o.Int("features", 32), o.Int("blocks", 2, 0), o.Bool("noise_map", false), r)),
     ];
 
     public static IReadOnlyList<ArchitectureInfo> All => all;
+
+    static int Option(IReadOnlyDictionary<string, string> options, string key, int fallback) =>
+        options.TryGetValue(key, out var v) && int.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : fallback;
 
     public static ArchitectureInfo Get(string name) =>
         all.FirstOrDefault(a => string.Equals(a.Name, name, StringComparison.OrdinalIgnoreCase))

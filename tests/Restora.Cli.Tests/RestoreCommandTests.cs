@@ -1,0 +1,78 @@
+using Restora.Imaging;
+
+namespace Restora.Cli.Tests;
+
+/// <summary>`denoise`, `deblock` and `deblur` with networks trained here in a few iterations (the behaviour of the
+/// commands, not the quality of the networks).</summary>
+public sealed class RestoreCommandTests : IDisposable
+{
+    readonly TempDir dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    string Train(string task, string arch, string options)
+    {
+        var data = Directory.CreateDirectory(dir[$"data-{task}"]).FullName;
+        for (int i = 0; i < 2; i++) TestFiles.WritePng(Path.Combine(data, $"t{i}.png"), 40, 36);
+        string model = dir[$"{task}.safetensors"];
+        var r = CliRunner.Run("train", "--task", task, "--arch", arch, "--arch-options", options, "--data", data,
+            "-o", model, "--patch", "16", "--batch", "2", "--iters", "3", "--checkpoint-every", "3", "--val-every", "3");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return model;
+    }
+
+    [Fact]
+    public void Denoise_runs_a_trained_network_and_any_tile_size_gives_the_same_pixels()
+    {
+        string model = Train("denoise", "ffdnet", "depth=3,features=8");
+        var image = TestFiles.Pattern(90, 70, PixelLayout.Rgba);
+        ImageFile.Save(image, dir["in.png"]);
+        var whole = CliRunner.Run("denoise", dir["in.png"], "-o", dir["whole.png"], "--model", model, "--sigma", "20", "--json");
+        Assert.True(whole.ExitCode == 0, whole.Stderr);
+        Assert.Equal("denoise", Path.GetFileNameWithoutExtension(whole.Json.GetProperty("model").GetString()));
+        var tiled = CliRunner.Run("denoise", dir["in.png"], "-o", dir["tiled.png"], "--model", model, "--sigma", "20", "--tile", "16");
+        Assert.True(tiled.ExitCode == 0, tiled.Stderr);
+        var a = ImageFile.Load(dir["whole.png"]);
+        var b = ImageFile.Load(dir["tiled.png"]);
+        Assert.Equal((90, 70, PixelLayout.Rgba), (a.Width, a.Height, a.Layout));
+        int worst = a.Data.Zip(b.Data, (x, y) => Math.Abs(Image.ToCode(x, 255) - Image.ToCode(y, 255))).Max();
+        Assert.True(worst <= 1, $"tiles differ by {worst} levels");
+        Assert.Equal(image.Plane(3).ToArray().Select(v => Image.ToCode(v, 255)), a.Plane(3).ToArray().Select(v => Image.ToCode(v, 255))); // alpha carried over
+    }
+
+    [Fact]
+    public void Denoise_without_a_sigma_estimates_it_and_says_so()
+    {
+        string model = Train("denoise", "ffdnet", "depth=3,features=8");
+        TestFiles.WritePng(dir["in.png"], 40, 30);
+        var r = CliRunner.Run("denoise", dir["in.png"], "-o", dir["out.png"], "--model", model);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("estimated noise sigma", r.Stderr);
+    }
+
+    [Fact]
+    public void A_model_of_another_task_or_a_missing_model_is_a_user_error()
+    {
+        string model = Train("deblur", "dncnn", "depth=3,features=8");
+        TestFiles.WritePng(dir["in.png"], 40, 30);
+        var wrong = CliRunner.Run("deblock", dir["in.png"], "-o", dir["out.png"], "--model", model);
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("deblur model", wrong.Stderr);
+        var ok = CliRunner.Run("deblur", dir["in.png"], "-o", dir["out.png"], "--model", model);
+        Assert.True(ok.ExitCode == 0, ok.Stderr);
+        var missing = CliRunner.Run("deblur", dir["in.png"], "-o", dir["out2.png"], "--model", "no-such-model");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("no-such-model", missing.Stderr);
+    }
+
+    [Fact]
+    public void Eval_takes_a_trained_model_file_as_its_method()
+    {
+        string model = Train("denoise", "dncnn", "depth=3,features=8");
+        var data = Directory.CreateDirectory(dir["eval"]).FullName;
+        TestFiles.WritePng(Path.Combine(data, "a.png"), 32, 32);
+        var r = CliRunner.Run("eval", "--data", data, "--task", "denoise", "--sigma", "15", "--method", model, "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(r.Json.GetProperty("psnr").GetDouble() > 0);
+    }
+}
