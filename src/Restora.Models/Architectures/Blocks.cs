@@ -98,3 +98,35 @@ static class NoiseMap
         return t;
     }
 }
+
+/// <summary>
+/// The skeleton EDSR and RCAN share in BasicSR: mean shift, conv_first, a body of blocks with conv_after_body and a
+/// long skip, sub-pixel upsample, conv_last. The subclasses differ only in the blocks their body holds.
+/// </summary>
+public abstract class ResidualBodyNetwork : Module
+{
+    readonly Conv2d convFirst, convAfterBody, convLast;
+    readonly Sequential body, upsample;
+    readonly MeanShift shift;
+
+    /// <param name="blocks">Makes the body's blocks; called after conv_first so weights draw from rng in
+    /// BasicSR's construction order.</param>
+    protected ResidualBodyNetwork(int channels, int features, int scale, Random rng, Func<IEnumerable<Module>> blocks)
+    {
+        shift = new MeanShift(channels, 255f);
+        convFirst = RegisterModule("conv_first", new Conv2d(channels, features, 3, padding: 1, rng: rng));
+        body = new Sequential();
+        foreach (var block in blocks()) body.Add(block);
+        RegisterModule("body", body);
+        convAfterBody = RegisterModule("conv_after_body", new Conv2d(features, features, 3, padding: 1, rng: rng));
+        upsample = RegisterModule("upsample", SubPixelUpsample.Create(scale, features, rng));
+        convLast = RegisterModule("conv_last", new Conv2d(features, channels, 3, padding: 1, rng: rng));
+    }
+
+    public override Tensor Forward(Tensor input)
+    {
+        var x = convFirst.Forward(shift.Normalize(input));
+        var res = F.Add(convAfterBody.Forward(body.Forward(x)), x);
+        return shift.Denormalize(convLast.Forward(upsample.Forward(res)));
+    }
+}

@@ -8,7 +8,7 @@ namespace Restora.Models.Architectures;
 /// conv_first, body.G.residual_group.B.rcab.{0,2,3.attention.1,3.attention.3}, body.G.conv, conv_after_body,
 /// upsample, conv_last.
 /// </summary>
-public sealed class Rcan : Module
+public sealed class Rcan : ResidualBodyNetwork
 {
     /// <summary>Squeeze-and-excitation over channels: a per-channel gate from the global mean of each plane.</summary>
     sealed class ChannelAttention : Module
@@ -60,27 +60,12 @@ public sealed class Rcan : Module
         public override Tensor Forward(Tensor input) => F.Add(conv.Forward(residualGroup.Forward(input)), input);
     }
 
-    readonly Conv2d convFirst, convAfterBody, convLast;
-    readonly Sequential body, upsample;
-    readonly MeanShift shift;
-
     public Rcan(int channels, int features, int groups, int blocks, int squeeze, int scale, float resScale, Random rng)
+        : base(channels, Checked(features, squeeze), scale, rng,
+            () => Enumerable.Range(0, groups).Select(_ => (Module)new ResidualGroup(features, blocks, squeeze, resScale, rng)).ToList())
     {
-        if (features % squeeze != 0) throw new ArgumentException($"RCAN: {features} features are not divisible by squeeze {squeeze}");
-        shift = new MeanShift(channels, 255f);
-        convFirst = RegisterModule("conv_first", new Conv2d(channels, features, 3, padding: 1, rng: rng));
-        body = new Sequential();
-        for (int g = 0; g < groups; g++) body.Add(new ResidualGroup(features, blocks, squeeze, resScale, rng));
-        RegisterModule("body", body);
-        convAfterBody = RegisterModule("conv_after_body", new Conv2d(features, features, 3, padding: 1, rng: rng));
-        upsample = RegisterModule("upsample", SubPixelUpsample.Create(scale, features, rng));
-        convLast = RegisterModule("conv_last", new Conv2d(features, channels, 3, padding: 1, rng: rng));
     }
 
-    public override Tensor Forward(Tensor input)
-    {
-        var x = convFirst.Forward(shift.Normalize(input));
-        var res = F.Add(convAfterBody.Forward(body.Forward(x)), x);
-        return shift.Denormalize(convLast.Forward(upsample.Forward(res)));
-    }
+    static int Checked(int features, int squeeze) => features % squeeze == 0 ? features
+        : throw new ArgumentException($"RCAN: {features} features are not divisible by squeeze {squeeze}");
 }
