@@ -5,8 +5,10 @@ using Restora.Core.Nn;
 namespace Restora.Training;
 
 /// <summary>
-/// An exponential moving average of a network's weights (BasicSR's net_g_ema): after every step
-/// ema ← decay·ema + (1 − decay)·weights, buffers copied. The average is usually the better model to ship.
+/// An exponential moving average of a network's weights (BasicSR's net_g_ema): after step n
+/// ema ← d·ema + (1 − d)·weights with d = min(decay, (1 + n) / (10 + n)), buffers copied. The ramp (TensorFlow's
+/// ExponentialMovingAverage with num_updates) matters for CPU-length runs: with a flat 0.999 the average still holds
+/// 0.999^n of the random initial weights, 13% after 2,000 steps, and scores far below the network it averages.
 /// </summary>
 public sealed class Ema
 {
@@ -34,9 +36,14 @@ public sealed class Ema
             : throw new ArgumentException($"EMA network has no tensor '{x.Name}' of the right size"))).ToArray();
     }
 
-    public void Update()
+    /// <summary>The decay used after step <paramref name="step"/> (1-based).</summary>
+    public double DecayAt(int step) => Math.Min(Decay, (1.0 + step) / (10.0 + step));
+
+    /// <param name="step">The step just taken, 1-based; the ramp depends on it, so a resumed run averages alike.</param>
+    public void Update(int step)
     {
-        float d = (float)Decay, keep = (float)(1 - Decay);
+        double decay = DecayAt(step);
+        float d = (float)decay, keep = (float)(1 - decay);
         foreach (var (src, avg) in parameters)
         {
             var a = avg.Span;

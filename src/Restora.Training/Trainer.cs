@@ -70,7 +70,7 @@ public sealed class Trainer
             if (loss is IAdversarialLoss adversarial) adversarial.StepDiscriminator(output, y);
         }
         scheduler.Step();
-        Ema?.Update();
+        Ema?.Update(Iteration + 1);
         Iteration++;
         return new StepResult(Iteration, lossValue, lr, norm);
     }

@@ -90,7 +90,8 @@ public sealed class TrainingRun
         DataFingerprint = images.Fingerprint();
         sampler = new PatchSampler(images, config.Degradation(), config.Patch, architecture.ScaleMode == ScaleMode.SameSize);
         var validationFiles = config.Validation is not null ? CleanImages.ListFiles(config.Validation)
-            : CleanImages.Split(CleanImages.ListFiles(config.Data), config.Holdout).Validation;
+            : config.Holdout > 0 ? CleanImages.Split(CleanImages.ListFiles(config.Data), config.Holdout).Validation
+            : [];
         foreach (var f in validationFiles)
             validationImages.Add((Path.GetFileName(f), ImageFile.Load(f, decode)));
     }
