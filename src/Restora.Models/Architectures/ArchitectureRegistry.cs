@@ -51,7 +51,7 @@ public static class ArchitectureRegistry
             (o, r) =>
             {
                 int c = Channels(o);
-                return new FfdNet(c, o.Int("features", c == 1 ? 64 : 96), o.Int("depth", c == 1 ? 15 : 12, 3), r);
+                return new FfdNet(c, o.Int("features", c == 1 ? 64 : 96), o.Int("depth", c == 1 ? 15 : 12, 3), r, o.Bool("residual", false));
             },
             // Each 3x3 conv at half resolution reaches 2 pixels.
             Radius: o => 2 * Option(o, "depth", Option(o, "channels", 3) == 1 ? 15 : 12)),
