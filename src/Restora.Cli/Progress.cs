@@ -55,10 +55,17 @@ public sealed class Progress : IDisposable
 
     static string Clock(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}:{t.Minutes:00}:{t.Seconds:00}" : $"{t.Minutes:00}:{t.Seconds:00}";
 
+    int? stoppedAt;
+
+    /// <summary>The work ended early (interrupted) after <paramref name="done"/> items; the last line says so.</summary>
+    public void StopAt(int done) => stoppedAt = done;
+
     public void Dispose()
     {
         if (!Visible) return;
-        string line = Format(total, total, clock.Elapsed, label, $"done in {clock.Elapsed.TotalSeconds:0.0} s");
+        string line = stoppedAt is int s && s < total
+            ? Format(s, total, clock.Elapsed, label, $"stopped after {clock.Elapsed.TotalSeconds:0.0} s")
+            : Format(total, total, clock.Elapsed, label, $"done in {clock.Elapsed.TotalSeconds:0.0} s");
         if (interactive) Console.Error.WriteLine("\r" + line.PadRight(lastLength));
         else Console.Error.WriteLine(line);
     }

@@ -138,6 +138,7 @@ public static class TrainCommand
                 string val = p.ValidationPsnr is double v ? $" val {v:0.00} dB" : "";
                 progress.Report(p.Iteration - start, $"it {p.Iteration} {p.IterationsPerSecond:0.00} it/s loss {p.Loss:0.00000}{val}");
             }, cancel.Token);
+            progress.StopAt(reached - start);
         }
         Console.CancelKeyPress -= onCancel;
         bool finished = reached >= config.Iterations;
