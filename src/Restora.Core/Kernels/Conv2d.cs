@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Restora.Core.Kernels;
@@ -19,6 +20,10 @@ namespace Restora.Core.Kernels;
 /// </summary>
 public static unsafe class Conv2d
 {
+    // The passes, their task bodies and the copies into tiles are [AggressiveOptimization] like the micro-kernels: a
+    // conv runs them only a few times per call, so tiered compilation keeps them in unoptimized tier-0 code for the
+    // first dozens of calls, where a batch of 50x50 patches spent ~35% of its forward pass in the row copies.
+
     /// <summary>Widest instruction set this machine accelerates.</summary>
     internal static ConvPath BestPath =>
         Vector512.IsHardwareAccelerated ? ConvPath.Vector512 :
@@ -211,6 +216,7 @@ public static unsafe class Conv2d
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void ForwardCore<TOps, TVec>(Conv2dShape s, float* input, float* weight, float* bias, float* output)
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
@@ -245,7 +251,7 @@ public static unsafe class Conv2d
             fixed (int* pCols = tiling.Cols)
             {
                 nint inAddr = (nint)input, outAddr = (nint)output, wAddr = (nint)pPacked, bAddr = (nint)pBias, cAddr = (nint)pCols;
-                Compute.For(bandTasks * chunks, task =>
+                Compute.For(bandTasks * chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int task) =>
                 {
                     int chunk = task % chunks, rest = task / chunks;
                     int band = rest % tiling.Bands; rest /= tiling.Bands;
@@ -318,6 +324,7 @@ public static unsafe class Conv2d
                 BackwardInputPhase<TOps, TVec>(s, gradOut, weight, gradIn, ry, rx);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void BackwardInputPhase<TOps, TVec>(Conv2dShape s, float* gradOut, float* weight, float* gradIn, int ry, int rx)
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
@@ -404,7 +411,7 @@ public static unsafe class Conv2d
             fixed (int* pCols = colOffsets)
             {
                 nint gAddr = (nint)gradOut, inAddr = (nint)gradIn, wAddr = (nint)pPacked, bAddr = (nint)pBias, cAddr = (nint)pCols;
-                Compute.For(bandTasks * chunks, task =>
+                Compute.For(bandTasks * chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int task) =>
                 {
                     int chunk = task % chunks, rest = task / chunks;
                     int band = rest % bands; rest /= bands;
@@ -461,6 +468,7 @@ public static unsafe class Conv2d
     /// gradient rides along as one more column that reads a plane of ones. Tasks own a range of columns or of
     /// output-channel blocks and keep per-lane partial sums across all images and bands, summing lanes at the end.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void BackwardWeightCore<TOps, TVec>(Conv2dShape s, float* input, float* gradOut, float* gradWeight, float* gradBias)
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
@@ -497,7 +505,7 @@ public static unsafe class Conv2d
         long outPlane = (long)s.OutHeight * s.OutWidth;
         int[] tileCols = tiling.Cols;
         nint inAddr = (nint)input, gAddr = (nint)gradOut, gwAddr = (nint)gradWeight, gbAddr = (nint)gradBias;
-        Compute.For(groups * colRanges * blockRanges, task =>
+        Compute.For(groups * colRanges * blockRanges, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int task) =>
         {
             int blockRange = task % blockRanges, rest = task / blockRanges;
             int g = rest / colRanges, range = rest % colRanges;
@@ -615,6 +623,7 @@ public static unsafe class Conv2d
     /// tile[phase (a, b)][j][i] = plane[(j + j0)·sy + a + oy][i·sx + b + ox], zero outside the plane: one band of
     /// a channel, padded and split into stride phases so every tap reads it with unit stride.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void CopyPhases(float* plane, int height, int width, int sy, int sx, int oy, int ox, int j0, int rows, int rowStride, int phaseStride, float* tile)
     {
         for (int a = 0; a < sy; a++)
