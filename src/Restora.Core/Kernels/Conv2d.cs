@@ -505,118 +505,161 @@ public static unsafe class Conv2d
         long outPlane = (long)s.OutHeight * s.OutWidth;
         int[] tileCols = tiling.Cols;
         nint inAddr = (nint)input, gAddr = (nint)gradOut, gwAddr = (nint)gradWeight, gbAddr = (nint)gradBias;
-        Compute.For(groups * colRanges * blockRanges, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int task) =>
+        // The padded gradient rows a band reduces over, [image][group][band][channel][plane]. When several column
+        // ranges would each copy the whole gradient into their own tile, copy it once for all of them instead
+        // (16 × 64->64 at 50 px, 2 threads: four copies of a 10 MB gradient per pass).
+        int gradPlaneAll = flat ? flatWidth : tiling.BandRows * width;
+        long sharedLength = (long)s.Batch * groups * tiling.Bands * ocg * gradPlaneAll;
+        bool sharedGrad = !directGrad && colRanges > 1 && sharedLength < int.MaxValue / 2;
+        float[]? sharedArray = sharedGrad ? ArrayPool<float>.Shared.Rent((int)sharedLength + AlignSlack) : null;
+        try
         {
-            int blockRange = task % blockRanges, rest = task / blockRanges;
-            int g = rest / colRanges, range = rest % colRanges;
-            int cg0 = range * groupsPerRange, cg1 = Math.Min(colGroups, cg0 + groupsPerRange);
-            int blk0 = blockRange * blocksPerRange, blk1 = Math.Min(blocks, blk0 + blocksPerRange);
-            int k0 = cg0 * J, k1 = cg1 * J;   // this task's columns, padding included
-            // Input channels this task's weight columns read; none when it holds only the bias column and padding.
-            int first = k0 < weightCols ? k0 / taps : 0;
-            int last = k0 < weightCols ? (Math.Min(k1, weightCols) - 1) / taps : -1;
-            bool ownsOnes = gradBias != null && k1 > weightCols;
-            int accCount = (blk1 - blk0) * (cg1 - cg0) * Acc;
-            int tileLength = tiling.TileLength(last - first + 1);
-            int onesLength = ownsOnes ? (flat ? flatWidth : tiling.BandRows * tiling.RowStride) : 0;
-            int gradPlane = flat ? flatWidth : tiling.BandRows * width;
-            int gradTileLength = directGrad ? 0 : ocg * gradPlane;
-            float[] accArray = ArrayPool<float>.Shared.Rent(accCount * w + AlignSlack);
-            float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + onesLength + gradTileLength + AlignSlack);
-            nint[] columnArray = ArrayPool<nint>.Shared.Rent(k1 - k0);
-            fixed (float* accStart = accArray, tileStart = tileArray)
-            fixed (nint* columns = columnArray)
+            fixed (float* sharedStart = sharedArray)
             {
-                float* accFloats = Align(accStart), tile = Align(tileStart);
-                TVec* acc = (TVec*)accFloats;
-                for (int i = 0; i < accCount; i++) acc[i] = TOps.Zero;
-                // Junk lanes of a flat band read past the tile's last row, into slack that must hold no NaN.
-                if (flat) new Span<float>(tile, tileLength).Clear();
-                float* ones = tile + tileLength;
-                new Span<float>(ones, onesLength).Fill(1f);
-                float* gradTile = ones + onesLength;
-                for (int n = 0; n < s.Batch; n++)
-                    for (int band = 0; band < tiling.Bands; band++)
+                nint sharedAddr = (nint)Align(sharedStart);
+                if (sharedGrad)
+                    Compute.For(s.Batch * groups * tiling.Bands, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int task) =>
                     {
+                        int band = task % tiling.Bands, n = task / tiling.Bands / groups, g = task / tiling.Bands % groups;
                         int y0 = band * tiling.BandRows, rows = Math.Min(tiling.BandRows, s.OutHeight - y0);
-                        float* bandOrigin = last >= first
-                            ? tiling.Band(s, (float*)inAddr, n, g, first, last, y0, tile) - (long)first * tiling.ChannelStride
-                            : null;
-                        // Padding columns repeat a column this task can read (the ones, or its last weight column); their sums are dropped.
-                        for (int k = k0; k < k1; k++)
-                            columns[k - k0] = k < weightCols ? (nint)(bandOrigin + tileCols[k])
-                                : ownsOnes ? (nint)ones
-                                : (nint)(bandOrigin + tileCols[weightCols - 1]);
-                        float* gradGroup = (float*)gAddr + (((long)n * s.OutChannels + g * ocg) * s.OutHeight + y0) * s.OutWidth;
-                        long gradChannelStride = outPlane;
-                        int gradRowStride = s.OutWidth;
-                        int reduceRows = rows, reduceWidth = width;
-                        if (!directGrad)
-                        {
-                            // Zero the lanes past each row's end (and past a flat band's end), so the whole-vector loop
-                            // adds nothing for them.
-                            int rowLength = flat ? tiling.RowStride : width;
-                            for (int o = blk0 * C; o < Math.Min(ocg, blk1 * C); o++)
-                            {
-                                float* plane = gradTile + (long)o * gradPlane;
-                                for (int j = 0; j < rows; j++)
-                                {
-                                    float* to = plane + (long)j * rowLength;
-                                    new ReadOnlySpan<float>(gradGroup + o * outPlane + (long)j * s.OutWidth, s.OutWidth).CopyTo(new Span<float>(to, s.OutWidth));
-                                    new Span<float>(to + s.OutWidth, rowLength - s.OutWidth).Clear();
-                                }
-                                if (flat) new Span<float>(plane + rows * rowLength, RoundUp(rows * rowLength, w) - rows * rowLength).Clear();
-                            }
-                            gradGroup = gradTile;
-                            gradChannelStride = gradPlane;
-                            gradRowStride = rowLength;
-                            if (flat)
-                            {
-                                reduceRows = 1;
-                                reduceWidth = RoundUp(rows * rowLength, w);
-                            }
-                        }
-                        // Loop order decides which operand streams from L2. With kernels at least 3 wide, a column group's
-                        // six columns share tile lines (taps of one row), so blocks go outside and a block's gradient rows
-                        // stay in L1. With 1-wide kernels each column is its own channel, so column groups go outside.
-                        bool blocksOuter = s.KernelW > 1;
-                        int outerCount = blocksOuter ? blk1 - blk0 : cg1 - cg0, innerCount = blocksOuter ? cg1 - cg0 : blk1 - blk0;
-                        for (int outer = 0; outer < outerCount; outer++)
-                            for (int inner = 0; inner < innerCount; inner++)
-                            {
-                                int blk = blk0 + (blocksOuter ? outer : inner), cg = cg0 + (blocksOuter ? inner : outer);
-                                float* g0 = gradGroup + blk * C * gradChannelStride;
-                                int real = Math.Min(C, ocg - blk * C);
-                                float* g1 = real > 1 ? g0 + gradChannelStride : g0;
-                                float* g2 = real > 2 ? g0 + 2 * gradChannelStride : g0;
-                                float* g3 = real > 3 ? g0 + 3 * gradChannelStride : g0;
-                                float** groupColumns = (float**)columns + (cg - cg0) * J;
-                                TVec* groupAcc = acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc;
-                                if (TOps.ManyRegisters)
-                                    ConvMicroKernels.WeightBlock<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, reduceRows, reduceWidth, groupAcc);
-                                else
-                                    ConvMicroKernels.WeightBlockSmall<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, reduceRows, reduceWidth, groupAcc);
-                            }
-                    }
-                float* gw = (float*)gwAddr + (long)g * ocg * weightCols;
-                for (int blk = blk0; blk < blk1; blk++)
-                    for (int cg = cg0; cg < cg1; cg++)
+                        float* from = (float*)gAddr + (((long)n * s.OutChannels + g * ocg) * s.OutHeight + y0) * s.OutWidth;
+                        PadGradient(from, outPlane, s.OutWidth, rows, flat ? tiling.RowStride : width, flat, w, 0, ocg,
+                            (float*)sharedAddr + (long)task * ocg * gradPlaneAll, gradPlaneAll);
+                    });
+                Compute.For(groups * colRanges * blockRanges, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int task) =>
+                {
+                    int blockRange = task % blockRanges, rest = task / blockRanges;
+                    int g = rest / colRanges, range = rest % colRanges;
+                    int cg0 = range * groupsPerRange, cg1 = Math.Min(colGroups, cg0 + groupsPerRange);
+                    int blk0 = blockRange * blocksPerRange, blk1 = Math.Min(blocks, blk0 + blocksPerRange);
+                    int k0 = cg0 * J, k1 = cg1 * J;   // this task's columns, padding included
+                    // Input channels this task's weight columns read; none when it holds only the bias column and padding.
+                    int first = k0 < weightCols ? k0 / taps : 0;
+                    int last = k0 < weightCols ? (Math.Min(k1, weightCols) - 1) / taps : -1;
+                    bool ownsOnes = gradBias != null && k1 > weightCols;
+                    int accCount = (blk1 - blk0) * (cg1 - cg0) * Acc;
+                    int tileLength = tiling.TileLength(last - first + 1);
+                    int onesLength = ownsOnes ? (flat ? flatWidth : tiling.BandRows * tiling.RowStride) : 0;
+                    int gradPlane = flat ? flatWidth : tiling.BandRows * width;
+                    int gradTileLength = directGrad || sharedGrad ? 0 : ocg * gradPlane;
+                    float[] accArray = ArrayPool<float>.Shared.Rent(accCount * w + AlignSlack);
+                    float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + onesLength + gradTileLength + AlignSlack);
+                    nint[] columnArray = ArrayPool<nint>.Shared.Rent(k1 - k0);
+                    fixed (float* accStart = accArray, tileStart = tileArray)
+                    fixed (nint* columns = columnArray)
                     {
-                        TVec* a = acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc;
-                        for (int m = 0; m < C; m++)
-                            for (int j = 0; j < J; j++)
+                        float* accFloats = Align(accStart), tile = Align(tileStart);
+                        TVec* acc = (TVec*)accFloats;
+                        for (int i = 0; i < accCount; i++) acc[i] = TOps.Zero;
+                        // Junk lanes of a flat band read past the tile's last row, into slack that must hold no NaN.
+                        if (flat) new Span<float>(tile, tileLength).Clear();
+                        float* ones = tile + tileLength;
+                        new Span<float>(ones, onesLength).Fill(1f);
+                        float* gradTile = ones + onesLength;
+                        for (int n = 0; n < s.Batch; n++)
+                            for (int band = 0; band < tiling.Bands; band++)
                             {
-                                int oc = blk * C + m, k = cg * J + j;
-                                if (oc >= ocg || k >= cols) continue;
-                                if (k < weightCols) gw[(long)oc * weightCols + k] = TOps.Sum(a[m * J + j]);
-                                else ((float*)gbAddr)[g * ocg + oc] = TOps.Sum(a[m * J + j]);
+                                int y0 = band * tiling.BandRows, rows = Math.Min(tiling.BandRows, s.OutHeight - y0);
+                                float* bandOrigin = last >= first
+                                    ? tiling.Band(s, (float*)inAddr, n, g, first, last, y0, tile) - (long)first * tiling.ChannelStride
+                                    : null;
+                                // Padding columns repeat a column this task can read (the ones, or its last weight column); their sums are dropped.
+                                for (int k = k0; k < k1; k++)
+                                    columns[k - k0] = k < weightCols ? (nint)(bandOrigin + tileCols[k])
+                                        : ownsOnes ? (nint)ones
+                                        : (nint)(bandOrigin + tileCols[weightCols - 1]);
+                                float* gradGroup = (float*)gAddr + (((long)n * s.OutChannels + g * ocg) * s.OutHeight + y0) * s.OutWidth;
+                                long gradChannelStride = outPlane;
+                                int gradRowStride = s.OutWidth;
+                                int reduceRows = rows, reduceWidth = width;
+                                if (!directGrad)
+                                {
+                                    int rowLength = flat ? tiling.RowStride : width;
+                                    if (sharedGrad)
+                                        gradGroup = (float*)sharedAddr + (((long)n * groups + g) * tiling.Bands + band) * ocg * gradPlane;
+                                    else
+                                    {
+                                        PadGradient(gradGroup, outPlane, s.OutWidth, rows, rowLength, flat, w,
+                                            blk0 * C, Math.Min(ocg, blk1 * C), gradTile, gradPlane);
+                                        gradGroup = gradTile;
+                                    }
+                                    gradChannelStride = gradPlane;
+                                    gradRowStride = rowLength;
+                                    if (flat)
+                                    {
+                                        reduceRows = 1;
+                                        reduceWidth = RoundUp(rows * rowLength, w);
+                                    }
+                                }
+                                // Loop order decides which operand streams from L2. With kernels at least 3 wide, a column group's
+                                // six columns share tile lines (taps of one row), so blocks go outside and a block's gradient rows
+                                // stay in L1. With 1-wide kernels each column is its own channel, so column groups go outside.
+                                bool blocksOuter = s.KernelW > 1;
+                                int outerCount = blocksOuter ? blk1 - blk0 : cg1 - cg0, innerCount = blocksOuter ? cg1 - cg0 : blk1 - blk0;
+                                for (int outer = 0; outer < outerCount; outer++)
+                                    for (int inner = 0; inner < innerCount; inner++)
+                                    {
+                                        int blk = blk0 + (blocksOuter ? outer : inner), cg = cg0 + (blocksOuter ? inner : outer);
+                                        float* g0 = gradGroup + blk * C * gradChannelStride;
+                                        int real = Math.Min(C, ocg - blk * C);
+                                        float* g1 = real > 1 ? g0 + gradChannelStride : g0;
+                                        float* g2 = real > 2 ? g0 + 2 * gradChannelStride : g0;
+                                        float* g3 = real > 3 ? g0 + 3 * gradChannelStride : g0;
+                                        float** groupColumns = (float**)columns + (cg - cg0) * J;
+                                        TVec* groupAcc = acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc;
+                                        if (TOps.ManyRegisters)
+                                            ConvMicroKernels.WeightBlock<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, reduceRows, reduceWidth, groupAcc);
+                                        else
+                                            ConvMicroKernels.WeightBlockSmall<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, reduceRows, reduceWidth, groupAcc);
+                                    }
+                            }
+                        float* gw = (float*)gwAddr + (long)g * ocg * weightCols;
+                        for (int blk = blk0; blk < blk1; blk++)
+                            for (int cg = cg0; cg < cg1; cg++)
+                            {
+                                TVec* a = acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc;
+                                for (int m = 0; m < C; m++)
+                                    for (int j = 0; j < J; j++)
+                                    {
+                                        int oc = blk * C + m, k = cg * J + j;
+                                        if (oc >= ocg || k >= cols) continue;
+                                        if (k < weightCols) gw[(long)oc * weightCols + k] = TOps.Sum(a[m * J + j]);
+                                        else ((float*)gbAddr)[g * ocg + oc] = TOps.Sum(a[m * J + j]);
+                                    }
                             }
                     }
+                    ArrayPool<float>.Shared.Return(accArray);
+                    ArrayPool<float>.Shared.Return(tileArray);
+                    ArrayPool<nint>.Shared.Return(columnArray);
+                });
             }
-            ArrayPool<float>.Shared.Return(accArray);
-            ArrayPool<float>.Shared.Return(tileArray);
-            ArrayPool<nint>.Shared.Return(columnArray);
-        });
+        }
+        finally
+        {
+            if (sharedArray != null) ArrayPool<float>.Shared.Return(sharedArray);
+        }
+    }
+
+    /// <summary>
+    /// Copies gradient channels [first, last) of a band's rows into planes of <paramref name="plane"/> floats with rows
+    /// of <paramref name="rowLength"/>, zeroing the lanes past each row's end (and past a flat band's end), so the
+    /// weight gradient's whole-vector loop adds nothing for them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void PadGradient(float* from, long fromPlane, int outWidth, int rows, int rowLength, bool flat, int w,
+        int first, int last, float* to, int plane)
+    {
+        for (int o = first; o < last; o++)
+        {
+            float* dst = to + (long)o * plane;
+            for (int j = 0; j < rows; j++)
+            {
+                float* row = dst + (long)j * rowLength;
+                new ReadOnlySpan<float>(from + o * fromPlane + (long)j * outWidth, outWidth).CopyTo(new Span<float>(row, outWidth));
+                new Span<float>(row + outWidth, rowLength - outWidth).Clear();
+            }
+            if (flat) new Span<float>(dst + rows * rowLength, RoundUp(rows * rowLength, w) - rows * rowLength).Clear();
+        }
     }
 
     /// <summary>
