@@ -101,7 +101,8 @@ internal static unsafe class ConvMicroKernels
                         ComputeNarrow<TOps, TVec>(src + x, b.Cols, b.ColCount, weights, bias, to);
                     }
                 }
-                for (; TOps.ManyRegisters && x + run <= b.Width; x += run)
+                // Four vectors left go as 2 + 2 rather than 3 + 1 (64-wide rows, the end of 256-wide ones).
+                for (; TOps.ManyRegisters && x + run <= b.Width && (b.Width - x) / w != 4; x += run)
                 {
                     bool direct = realChannels == Channels;
                     for (int m = 0; m < Channels; m++) to[m] = direct ? dst[m] + x : spill + m * run;
@@ -110,7 +111,7 @@ internal static unsafe class ConvMicroKernels
                         for (int m = 0; m < realChannels; m++)
                             new ReadOnlySpan<float>(spill + m * run, run).CopyTo(new Span<float>(dst[m] + x, run));
                 }
-                if (TOps.ManyRegisters && x + 2 * w <= b.Width)
+                for (; TOps.ManyRegisters && x + 2 * w <= b.Width; x += 2 * w)
                 {
                     // Two vectors left (128-wide rows: 3 + 3 + 2): one 8 × 2 block instead of two 8 × 1 blocks, which
                     // load 9 operands per 8 FMAs and ran 64->32 at 128 px ~15% slower than 96-px rows.
@@ -120,7 +121,6 @@ internal static unsafe class ConvMicroKernels
                     if (!direct)
                         for (int m = 0; m < realChannels; m++)
                             new ReadOnlySpan<float>(spill + m * 2 * w, 2 * w).CopyTo(new Span<float>(dst[m] + x, 2 * w));
-                    x += 2 * w;
                 }
                 for (; x < b.Width; x += w)
                 {
