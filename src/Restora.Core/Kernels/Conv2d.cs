@@ -167,8 +167,10 @@ public static unsafe class Conv2d
         /// tile plus <paramref name="extraBytesPerRow"/> per output row, so a band's data stays in one core's L2.
         /// </summary>
         /// <param name="flatScratchChannels">Channels of output scratch a flat band needs, counted in the band's budget.</param>
+        /// <param name="maxBandFloats">At most this many output pixels per band and channel, counted in tile-row lengths
+        /// (flat rows are shorter than whole-vector ones, so a flat band may take more of them).</param>
         public InputTiling(in Conv2dShape s, int vectorWidth, int tileChannels, long extraBytesPerRow, long budgetBytes,
-            int maxBandRows = int.MaxValue, bool allowFlat = false, int flatScratchChannels = 0)
+            int maxBandFloats = int.MaxValue, bool allowFlat = false, int flatScratchChannels = 0)
         {
             var taps = SplitTaps(s);
             int maxQy = 0, maxQx = 0;
@@ -183,7 +185,10 @@ public static unsafe class Conv2d
             RowStride = Direct ? s.InWidth : Flat ? s.OutWidth + maxQx : RoundUp(rowLength, vectorWidth);
             long tileRowBytes = (long)tileChannels * phases * RowStride * sizeof(float);
             if (Flat) extraBytesPerRow += (long)flatScratchChannels * RowStride * sizeof(float);
+            int maxBandRows = Math.Max(1, maxBandFloats / (Flat ? RowStride : RoundUp(s.OutWidth, vectorWidth)));
             BandRows = (int)Math.Clamp((budgetBytes - tileRowBytes * maxQy) / (tileRowBytes + extraBytesPerRow), 1, Math.Min(s.OutHeight, maxBandRows));
+            // Even bands: a short last band costs its halo rows and per-band setup for few pixels (50 rows: 24 + 24 + 2).
+            BandRows = CeilDiv(s.OutHeight, CeilDiv(s.OutHeight, BandRows));
             TileRows = BandRows + maxQy;
             // A flat band's last vector may run past the last row by up to a vector plus the taps' reach; those lanes are junk.
             PhaseStride = Direct ? s.InHeight * s.InWidth
@@ -496,8 +501,8 @@ public static unsafe class Conv2d
         // (C × rows × width) stay in L1 across the column groups.
         // A single block (a last layer to RGB) re-reads its gradient rows from L2 cheaply; there, taller bands that
         // copy fewer halo rows of input win instead (64->3: 70 -> 89 GFLOP/s).
-        int l1Rows = Math.Max(1, (blocks == 1 ? 4 : 1) * 24 * 1024 / (C * width * sizeof(float)));
-        var tiling = new InputTiling(s, w, CeilDiv(icg, 4), (long)ocg * width * sizeof(float), TileBytes, l1Rows, allowFlat: true);
+        int l1Floats = (blocks == 1 ? 4 : 1) * 24 * 1024 / (C * sizeof(float));
+        var tiling = new InputTiling(s, w, CeilDiv(icg, 4), (long)ocg * width * sizeof(float), TileBytes, l1Floats, allowFlat: true);
         // Flat bands (see InputTiling.Flat) reduce over rows × RowStride pixels as one row; the gradient copy zeroes the junk ones.
         bool flat = tiling.Flat;
         int flatWidth = RoundUp(tiling.BandRows * tiling.RowStride, w);
