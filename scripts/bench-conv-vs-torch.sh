@@ -10,11 +10,13 @@ torch="/usr/bin/python3 ../shared/tools/torch-conv-bench.py"
 gf() { sed -E 's/.*"gflops": ([0-9.]+).*/\1/'; }
 results=$(mktemp)
 for ((r = 1; r <= rounds; r++)); do
-  for c in 64 32; do
+  # The last shape is the thick ESRGAN's dense-block conv (cout 32 at 128 px).
+  for shape in "64 64 256" "32 32 256" "64 32 128"; do
+    read -r cin cout size <<<"$shape"
     for mode in "" "--backward"; do
-      a=$($ours $c $c 256 3 $mode --threads "$threads" | gf)
-      b=$($torch $c $c 256 3 $mode --threads "$threads" | gf)
-      echo "round $r  ${c}->${c} ${mode:-forward}  restora $a  torch $b" | tee -a "$results"
+      a=$($ours $cin $cout $size 3 $mode --threads "$threads" | gf)
+      b=$($torch $cin $cout $size 3 $mode --threads "$threads" | gf)
+      echo "round $r  ${cin}->${cout}@${size} ${mode:-forward}  restora $a  torch $b" | tee -a "$results"
     done
   done
 done

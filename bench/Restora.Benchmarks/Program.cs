@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 using Restora.Core;
 using Restora.Core.Kernels;
 
-// `conv CIN COUT SIZE [KERNEL] [--backward] [--threads N]` prints the same JSON as torch-conv-bench.py, so the two
+// `conv CIN COUT SIZE [KERNEL] [--backward] [--threads N] [--batch N]` prints the same JSON as torch-conv-bench.py, so the two
 // can run back to back in one shell line; `--passes` instead times forward, input and weight gradient separately
 // (median of 9 after 3 warm-ups each). Anything else goes to BenchmarkDotNet.
 if (args.Length >= 4 && args[0] == "conv")
@@ -11,9 +11,11 @@ if (args.Length >= 4 && args[0] == "conv")
     var numbers = args.Skip(1).TakeWhile(a => !a.StartsWith("--")).Select(int.Parse).ToArray();
     int threads = Array.IndexOf(args, "--threads") is var t and >= 0 ? int.Parse(args[t + 1]) : 2;
     int kernel = numbers.Length > 3 ? numbers[3] : 3;
+    // Training convs run on batches of small patches, whose costs differ from one large image's.
+    int batch = Array.IndexOf(args, "--batch") is var nb and >= 0 ? int.Parse(args[nb + 1]) : 1;
     if (args.Contains("--passes"))
     {
-        PrintPasses(numbers[0], numbers[1], numbers[2], kernel, threads);
+        PrintPasses(numbers[0], numbers[1], numbers[2], kernel, threads, batch);
         return;
     }
     var (gflops, seconds) = ConvBenchmark.Run(numbers[0], numbers[1], numbers[2], kernel, args.Contains("--backward"), threads);
@@ -22,9 +24,9 @@ if (args.Length >= 4 && args[0] == "conv")
 }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 
-static void PrintPasses(int cin, int cout, int size, int kernel, int threads)
+static void PrintPasses(int cin, int cout, int size, int kernel, int threads, int batch)
 {
-    var s = new Conv2dShape(1, cin, size, size, cout, kernel, kernel, PadH: kernel / 2, PadW: kernel / 2);
+    var s = new Conv2dShape(batch, cin, size, size, cout, kernel, kernel, PadH: kernel / 2, PadW: kernel / 2);
     var rng = new Random(1);
     float[] Make(long n) { var a = new float[n]; for (long i = 0; i < n; i++) a[i] = (float)(rng.NextDouble() - 0.5); return a; }
     float[] x = Make(s.InputLength), w = Make(s.WeightLength), b = Make(cout), gy = Make(s.OutputLength);

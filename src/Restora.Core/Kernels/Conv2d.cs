@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Restora.Core.Kernels;
@@ -19,6 +20,10 @@ namespace Restora.Core.Kernels;
 /// </summary>
 public static unsafe class Conv2d
 {
+    // The passes, their task bodies and the copies into tiles are [AggressiveOptimization] like the micro-kernels: a
+    // conv runs them only a few times per call, so tiered compilation keeps them in unoptimized tier-0 code for the
+    // first dozens of calls, where a batch of 50x50 patches spent ~35% of its forward pass in the row copies.
+
     /// <summary>Widest instruction set this machine accelerates.</summary>
     internal static ConvPath BestPath =>
         Vector512.IsHardwareAccelerated ? ConvPath.Vector512 :
@@ -162,8 +167,10 @@ public static unsafe class Conv2d
         /// tile plus <paramref name="extraBytesPerRow"/> per output row, so a band's data stays in one core's L2.
         /// </summary>
         /// <param name="flatScratchChannels">Channels of output scratch a flat band needs, counted in the band's budget.</param>
+        /// <param name="maxBandFloats">At most this many output pixels per band and channel, counted in tile-row lengths
+        /// (flat rows are shorter than whole-vector ones, so a flat band may take more of them).</param>
         public InputTiling(in Conv2dShape s, int vectorWidth, int tileChannels, long extraBytesPerRow, long budgetBytes,
-            int maxBandRows = int.MaxValue, bool allowFlat = false, int flatScratchChannels = 0)
+            int maxBandFloats = int.MaxValue, bool allowFlat = false, int flatScratchChannels = 0)
         {
             var taps = SplitTaps(s);
             int maxQy = 0, maxQx = 0;
@@ -178,7 +185,10 @@ public static unsafe class Conv2d
             RowStride = Direct ? s.InWidth : Flat ? s.OutWidth + maxQx : RoundUp(rowLength, vectorWidth);
             long tileRowBytes = (long)tileChannels * phases * RowStride * sizeof(float);
             if (Flat) extraBytesPerRow += (long)flatScratchChannels * RowStride * sizeof(float);
+            int maxBandRows = Math.Max(1, maxBandFloats / (Flat ? RowStride : RoundUp(s.OutWidth, vectorWidth)));
             BandRows = (int)Math.Clamp((budgetBytes - tileRowBytes * maxQy) / (tileRowBytes + extraBytesPerRow), 1, Math.Min(s.OutHeight, maxBandRows));
+            // Even bands: a short last band costs its halo rows and per-band setup for few pixels (50 rows: 24 + 24 + 2).
+            BandRows = CeilDiv(s.OutHeight, CeilDiv(s.OutHeight, BandRows));
             TileRows = BandRows + maxQy;
             // A flat band's last vector may run past the last row by up to a vector plus the taps' reach; those lanes are junk.
             PhaseStride = Direct ? s.InHeight * s.InWidth
@@ -211,6 +221,7 @@ public static unsafe class Conv2d
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void ForwardCore<TOps, TVec>(Conv2dShape s, float* input, float* weight, float* bias, float* output)
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
@@ -245,7 +256,7 @@ public static unsafe class Conv2d
             fixed (int* pCols = tiling.Cols)
             {
                 nint inAddr = (nint)input, outAddr = (nint)output, wAddr = (nint)pPacked, bAddr = (nint)pBias, cAddr = (nint)pCols;
-                Compute.For(bandTasks * chunks, task =>
+                Compute.For(bandTasks * chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int task) =>
                 {
                     int chunk = task % chunks, rest = task / chunks;
                     int band = rest % tiling.Bands; rest /= tiling.Bands;
@@ -318,6 +329,7 @@ public static unsafe class Conv2d
                 BackwardInputPhase<TOps, TVec>(s, gradOut, weight, gradIn, ry, rx);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void BackwardInputPhase<TOps, TVec>(Conv2dShape s, float* gradOut, float* weight, float* gradIn, int ry, int rx)
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
@@ -404,7 +416,7 @@ public static unsafe class Conv2d
             fixed (int* pCols = colOffsets)
             {
                 nint gAddr = (nint)gradOut, inAddr = (nint)gradIn, wAddr = (nint)pPacked, bAddr = (nint)pBias, cAddr = (nint)pCols;
-                Compute.For(bandTasks * chunks, task =>
+                Compute.For(bandTasks * chunks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int task) =>
                 {
                     int chunk = task % chunks, rest = task / chunks;
                     int band = rest % bands; rest /= bands;
@@ -461,6 +473,7 @@ public static unsafe class Conv2d
     /// gradient rides along as one more column that reads a plane of ones. Tasks own a range of columns or of
     /// output-channel blocks and keep per-lane partial sums across all images and bands, summing lanes at the end.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void BackwardWeightCore<TOps, TVec>(Conv2dShape s, float* input, float* gradOut, float* gradWeight, float* gradBias)
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
@@ -488,8 +501,8 @@ public static unsafe class Conv2d
         // (C × rows × width) stay in L1 across the column groups.
         // A single block (a last layer to RGB) re-reads its gradient rows from L2 cheaply; there, taller bands that
         // copy fewer halo rows of input win instead (64->3: 70 -> 89 GFLOP/s).
-        int l1Rows = Math.Max(1, (blocks == 1 ? 4 : 1) * 24 * 1024 / (C * width * sizeof(float)));
-        var tiling = new InputTiling(s, w, CeilDiv(icg, 4), (long)ocg * width * sizeof(float), TileBytes, l1Rows, allowFlat: true);
+        int l1Floats = (blocks == 1 ? 4 : 1) * 24 * 1024 / (C * sizeof(float));
+        var tiling = new InputTiling(s, w, CeilDiv(icg, 4), (long)ocg * width * sizeof(float), TileBytes, l1Floats, allowFlat: true);
         // Flat bands (see InputTiling.Flat) reduce over rows × RowStride pixels as one row; the gradient copy zeroes the junk ones.
         bool flat = tiling.Flat;
         int flatWidth = RoundUp(tiling.BandRows * tiling.RowStride, w);
@@ -497,124 +510,168 @@ public static unsafe class Conv2d
         long outPlane = (long)s.OutHeight * s.OutWidth;
         int[] tileCols = tiling.Cols;
         nint inAddr = (nint)input, gAddr = (nint)gradOut, gwAddr = (nint)gradWeight, gbAddr = (nint)gradBias;
-        Compute.For(groups * colRanges * blockRanges, task =>
+        // The padded gradient rows a band reduces over, [image][group][band][channel][plane]. When several column
+        // ranges would each copy the whole gradient into their own tile, copy it once for all of them instead
+        // (16 × 64->64 at 50 px, 2 threads: four copies of a 10 MB gradient per pass).
+        int gradPlaneAll = flat ? flatWidth : tiling.BandRows * width;
+        long sharedLength = (long)s.Batch * groups * tiling.Bands * ocg * gradPlaneAll;
+        bool sharedGrad = !directGrad && colRanges > 1 && sharedLength < int.MaxValue / 2;
+        float[]? sharedArray = sharedGrad ? ArrayPool<float>.Shared.Rent((int)sharedLength + AlignSlack) : null;
+        try
         {
-            int blockRange = task % blockRanges, rest = task / blockRanges;
-            int g = rest / colRanges, range = rest % colRanges;
-            int cg0 = range * groupsPerRange, cg1 = Math.Min(colGroups, cg0 + groupsPerRange);
-            int blk0 = blockRange * blocksPerRange, blk1 = Math.Min(blocks, blk0 + blocksPerRange);
-            int k0 = cg0 * J, k1 = cg1 * J;   // this task's columns, padding included
-            // Input channels this task's weight columns read; none when it holds only the bias column and padding.
-            int first = k0 < weightCols ? k0 / taps : 0;
-            int last = k0 < weightCols ? (Math.Min(k1, weightCols) - 1) / taps : -1;
-            bool ownsOnes = gradBias != null && k1 > weightCols;
-            int accCount = (blk1 - blk0) * (cg1 - cg0) * Acc;
-            int tileLength = tiling.TileLength(last - first + 1);
-            int onesLength = ownsOnes ? (flat ? flatWidth : tiling.BandRows * tiling.RowStride) : 0;
-            int gradPlane = flat ? flatWidth : tiling.BandRows * width;
-            int gradTileLength = directGrad ? 0 : ocg * gradPlane;
-            float[] accArray = ArrayPool<float>.Shared.Rent(accCount * w + AlignSlack);
-            float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + onesLength + gradTileLength + AlignSlack);
-            nint[] columnArray = ArrayPool<nint>.Shared.Rent(k1 - k0);
-            fixed (float* accStart = accArray, tileStart = tileArray)
-            fixed (nint* columns = columnArray)
+            fixed (float* sharedStart = sharedArray)
             {
-                float* accFloats = Align(accStart), tile = Align(tileStart);
-                TVec* acc = (TVec*)accFloats;
-                for (int i = 0; i < accCount; i++) acc[i] = TOps.Zero;
-                // Junk lanes of a flat band read past the tile's last row, into slack that must hold no NaN.
-                if (flat) new Span<float>(tile, tileLength).Clear();
-                float* ones = tile + tileLength;
-                new Span<float>(ones, onesLength).Fill(1f);
-                float* gradTile = ones + onesLength;
-                for (int n = 0; n < s.Batch; n++)
-                    for (int band = 0; band < tiling.Bands; band++)
+                nint sharedAddr = (nint)Align(sharedStart);
+                if (sharedGrad)
+                    Compute.For(s.Batch * groups * tiling.Bands, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int task) =>
                     {
+                        int band = task % tiling.Bands, n = task / tiling.Bands / groups, g = task / tiling.Bands % groups;
                         int y0 = band * tiling.BandRows, rows = Math.Min(tiling.BandRows, s.OutHeight - y0);
-                        float* bandOrigin = last >= first
-                            ? tiling.Band(s, (float*)inAddr, n, g, first, last, y0, tile) - (long)first * tiling.ChannelStride
-                            : null;
-                        // Padding columns repeat a column this task can read (the ones, or its last weight column); their sums are dropped.
-                        for (int k = k0; k < k1; k++)
-                            columns[k - k0] = k < weightCols ? (nint)(bandOrigin + tileCols[k])
-                                : ownsOnes ? (nint)ones
-                                : (nint)(bandOrigin + tileCols[weightCols - 1]);
-                        float* gradGroup = (float*)gAddr + (((long)n * s.OutChannels + g * ocg) * s.OutHeight + y0) * s.OutWidth;
-                        long gradChannelStride = outPlane;
-                        int gradRowStride = s.OutWidth;
-                        int reduceRows = rows, reduceWidth = width;
-                        if (!directGrad)
-                        {
-                            // Zero the lanes past each row's end (and past a flat band's end), so the whole-vector loop
-                            // adds nothing for them.
-                            int rowLength = flat ? tiling.RowStride : width;
-                            for (int o = blk0 * C; o < Math.Min(ocg, blk1 * C); o++)
-                            {
-                                float* plane = gradTile + (long)o * gradPlane;
-                                for (int j = 0; j < rows; j++)
-                                {
-                                    float* to = plane + (long)j * rowLength;
-                                    new ReadOnlySpan<float>(gradGroup + o * outPlane + (long)j * s.OutWidth, s.OutWidth).CopyTo(new Span<float>(to, s.OutWidth));
-                                    new Span<float>(to + s.OutWidth, rowLength - s.OutWidth).Clear();
-                                }
-                                if (flat) new Span<float>(plane + rows * rowLength, RoundUp(rows * rowLength, w) - rows * rowLength).Clear();
-                            }
-                            gradGroup = gradTile;
-                            gradChannelStride = gradPlane;
-                            gradRowStride = rowLength;
-                            if (flat)
-                            {
-                                reduceRows = 1;
-                                reduceWidth = RoundUp(rows * rowLength, w);
-                            }
-                        }
-                        // Loop order decides which operand streams from L2. With kernels at least 3 wide, a column group's
-                        // six columns share tile lines (taps of one row), so blocks go outside and a block's gradient rows
-                        // stay in L1. With 1-wide kernels each column is its own channel, so column groups go outside.
-                        bool blocksOuter = s.KernelW > 1;
-                        int outerCount = blocksOuter ? blk1 - blk0 : cg1 - cg0, innerCount = blocksOuter ? cg1 - cg0 : blk1 - blk0;
-                        for (int outer = 0; outer < outerCount; outer++)
-                            for (int inner = 0; inner < innerCount; inner++)
-                            {
-                                int blk = blk0 + (blocksOuter ? outer : inner), cg = cg0 + (blocksOuter ? inner : outer);
-                                float* g0 = gradGroup + blk * C * gradChannelStride;
-                                int real = Math.Min(C, ocg - blk * C);
-                                float* g1 = real > 1 ? g0 + gradChannelStride : g0;
-                                float* g2 = real > 2 ? g0 + 2 * gradChannelStride : g0;
-                                float* g3 = real > 3 ? g0 + 3 * gradChannelStride : g0;
-                                float** groupColumns = (float**)columns + (cg - cg0) * J;
-                                TVec* groupAcc = acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc;
-                                if (TOps.ManyRegisters)
-                                    ConvMicroKernels.WeightBlock<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, reduceRows, reduceWidth, groupAcc);
-                                else
-                                    ConvMicroKernels.WeightBlockSmall<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, reduceRows, reduceWidth, groupAcc);
-                            }
-                    }
-                float* gw = (float*)gwAddr + (long)g * ocg * weightCols;
-                for (int blk = blk0; blk < blk1; blk++)
-                    for (int cg = cg0; cg < cg1; cg++)
+                        float* from = (float*)gAddr + (((long)n * s.OutChannels + g * ocg) * s.OutHeight + y0) * s.OutWidth;
+                        PadGradient(from, outPlane, s.OutWidth, rows, flat ? tiling.RowStride : width, flat, w, 0, ocg,
+                            (float*)sharedAddr + (long)task * ocg * gradPlaneAll, gradPlaneAll);
+                    });
+                Compute.For(groups * colRanges * blockRanges, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int task) =>
+                {
+                    int blockRange = task % blockRanges, rest = task / blockRanges;
+                    int g = rest / colRanges, range = rest % colRanges;
+                    int cg0 = range * groupsPerRange, cg1 = Math.Min(colGroups, cg0 + groupsPerRange);
+                    int blk0 = blockRange * blocksPerRange, blk1 = Math.Min(blocks, blk0 + blocksPerRange);
+                    int k0 = cg0 * J, k1 = cg1 * J;   // this task's columns, padding included
+                    // Input channels this task's weight columns read; none when it holds only the bias column and padding.
+                    int first = k0 < weightCols ? k0 / taps : 0;
+                    int last = k0 < weightCols ? (Math.Min(k1, weightCols) - 1) / taps : -1;
+                    bool ownsOnes = gradBias != null && k1 > weightCols;
+                    int accCount = (blk1 - blk0) * (cg1 - cg0) * Acc;
+                    int tileLength = tiling.TileLength(last - first + 1);
+                    int onesLength = ownsOnes ? (flat ? flatWidth : tiling.BandRows * tiling.RowStride) : 0;
+                    int gradPlane = flat ? flatWidth : tiling.BandRows * width;
+                    int gradTileLength = directGrad || sharedGrad ? 0 : ocg * gradPlane;
+                    float[] accArray = ArrayPool<float>.Shared.Rent(accCount * w + AlignSlack);
+                    float[] tileArray = ArrayPool<float>.Shared.Rent(tileLength + onesLength + gradTileLength + AlignSlack);
+                    nint[] columnArray = ArrayPool<nint>.Shared.Rent(k1 - k0);
+                    fixed (float* accStart = accArray, tileStart = tileArray)
+                    fixed (nint* columns = columnArray)
                     {
-                        TVec* a = acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc;
-                        for (int m = 0; m < C; m++)
-                            for (int j = 0; j < J; j++)
+                        float* accFloats = Align(accStart), tile = Align(tileStart);
+                        TVec* acc = (TVec*)accFloats;
+                        for (int i = 0; i < accCount; i++) acc[i] = TOps.Zero;
+                        // Junk lanes of a flat band read past the tile's last row, into slack that must hold no NaN.
+                        if (flat) new Span<float>(tile, tileLength).Clear();
+                        float* ones = tile + tileLength;
+                        new Span<float>(ones, onesLength).Fill(1f);
+                        float* gradTile = ones + onesLength;
+                        for (int n = 0; n < s.Batch; n++)
+                            for (int band = 0; band < tiling.Bands; band++)
                             {
-                                int oc = blk * C + m, k = cg * J + j;
-                                if (oc >= ocg || k >= cols) continue;
-                                if (k < weightCols) gw[(long)oc * weightCols + k] = TOps.Sum(a[m * J + j]);
-                                else ((float*)gbAddr)[g * ocg + oc] = TOps.Sum(a[m * J + j]);
+                                int y0 = band * tiling.BandRows, rows = Math.Min(tiling.BandRows, s.OutHeight - y0);
+                                float* bandOrigin = last >= first
+                                    ? tiling.Band(s, (float*)inAddr, n, g, first, last, y0, tile) - (long)first * tiling.ChannelStride
+                                    : null;
+                                // Padding columns repeat a column this task can read (the ones, or its last weight column); their sums are dropped.
+                                for (int k = k0; k < k1; k++)
+                                    columns[k - k0] = k < weightCols ? (nint)(bandOrigin + tileCols[k])
+                                        : ownsOnes ? (nint)ones
+                                        : (nint)(bandOrigin + tileCols[weightCols - 1]);
+                                float* gradGroup = (float*)gAddr + (((long)n * s.OutChannels + g * ocg) * s.OutHeight + y0) * s.OutWidth;
+                                long gradChannelStride = outPlane;
+                                int gradRowStride = s.OutWidth;
+                                int reduceRows = rows, reduceWidth = width;
+                                if (!directGrad)
+                                {
+                                    int rowLength = flat ? tiling.RowStride : width;
+                                    if (sharedGrad)
+                                        gradGroup = (float*)sharedAddr + (((long)n * groups + g) * tiling.Bands + band) * ocg * gradPlane;
+                                    else
+                                    {
+                                        PadGradient(gradGroup, outPlane, s.OutWidth, rows, rowLength, flat, w,
+                                            blk0 * C, Math.Min(ocg, blk1 * C), gradTile, gradPlane);
+                                        gradGroup = gradTile;
+                                    }
+                                    gradChannelStride = gradPlane;
+                                    gradRowStride = rowLength;
+                                    if (flat)
+                                    {
+                                        reduceRows = 1;
+                                        reduceWidth = RoundUp(rows * rowLength, w);
+                                    }
+                                }
+                                // Loop order decides which operand streams from L2. With kernels at least 3 wide, a column group's
+                                // six columns share tile lines (taps of one row), so blocks go outside and a block's gradient rows
+                                // stay in L1. With 1-wide kernels each column is its own channel, so column groups go outside.
+                                bool blocksOuter = s.KernelW > 1;
+                                int outerCount = blocksOuter ? blk1 - blk0 : cg1 - cg0, innerCount = blocksOuter ? cg1 - cg0 : blk1 - blk0;
+                                for (int outer = 0; outer < outerCount; outer++)
+                                    for (int inner = 0; inner < innerCount; inner++)
+                                    {
+                                        int blk = blk0 + (blocksOuter ? outer : inner), cg = cg0 + (blocksOuter ? inner : outer);
+                                        float* g0 = gradGroup + blk * C * gradChannelStride;
+                                        int real = Math.Min(C, ocg - blk * C);
+                                        float* g1 = real > 1 ? g0 + gradChannelStride : g0;
+                                        float* g2 = real > 2 ? g0 + 2 * gradChannelStride : g0;
+                                        float* g3 = real > 3 ? g0 + 3 * gradChannelStride : g0;
+                                        float** groupColumns = (float**)columns + (cg - cg0) * J;
+                                        TVec* groupAcc = acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc;
+                                        if (TOps.ManyRegisters)
+                                            ConvMicroKernels.WeightBlock<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, reduceRows, reduceWidth, groupAcc);
+                                        else
+                                            ConvMicroKernels.WeightBlockSmall<TOps, TVec>(g0, g1, g2, g3, gradRowStride, groupColumns, tiling.RowStride, reduceRows, reduceWidth, groupAcc);
+                                    }
+                            }
+                        float* gw = (float*)gwAddr + (long)g * ocg * weightCols;
+                        for (int blk = blk0; blk < blk1; blk++)
+                            for (int cg = cg0; cg < cg1; cg++)
+                            {
+                                TVec* a = acc + ((blk - blk0) * (cg1 - cg0) + cg - cg0) * Acc;
+                                for (int m = 0; m < C; m++)
+                                    for (int j = 0; j < J; j++)
+                                    {
+                                        int oc = blk * C + m, k = cg * J + j;
+                                        if (oc >= ocg || k >= cols) continue;
+                                        if (k < weightCols) gw[(long)oc * weightCols + k] = TOps.Sum(a[m * J + j]);
+                                        else ((float*)gbAddr)[g * ocg + oc] = TOps.Sum(a[m * J + j]);
+                                    }
                             }
                     }
+                    ArrayPool<float>.Shared.Return(accArray);
+                    ArrayPool<float>.Shared.Return(tileArray);
+                    ArrayPool<nint>.Shared.Return(columnArray);
+                });
             }
-            ArrayPool<float>.Shared.Return(accArray);
-            ArrayPool<float>.Shared.Return(tileArray);
-            ArrayPool<nint>.Shared.Return(columnArray);
-        });
+        }
+        finally
+        {
+            if (sharedArray != null) ArrayPool<float>.Shared.Return(sharedArray);
+        }
+    }
+
+    /// <summary>
+    /// Copies gradient channels [first, last) of a band's rows into planes of <paramref name="plane"/> floats with rows
+    /// of <paramref name="rowLength"/>, zeroing the lanes past each row's end (and past a flat band's end), so the
+    /// weight gradient's whole-vector loop adds nothing for them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void PadGradient(float* from, long fromPlane, int outWidth, int rows, int rowLength, bool flat, int w,
+        int first, int last, float* to, int plane)
+    {
+        for (int o = first; o < last; o++)
+        {
+            float* dst = to + (long)o * plane;
+            for (int j = 0; j < rows; j++)
+            {
+                float* row = dst + (long)j * rowLength;
+                new ReadOnlySpan<float>(from + o * fromPlane + (long)j * outWidth, outWidth).CopyTo(new Span<float>(row, outWidth));
+                new Span<float>(row + outWidth, rowLength - outWidth).Clear();
+            }
+            if (flat) new Span<float>(dst + rows * rowLength, RoundUp(rows * rowLength, w) - rows * rowLength).Clear();
+        }
     }
 
     /// <summary>
     /// tile[phase (a, b)][j][i] = plane[(j + j0)·sy + a + oy][i·sx + b + ox], zero outside the plane: one band of
     /// a channel, padded and split into stride phases so every tap reads it with unit stride.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void CopyPhases(float* plane, int height, int width, int sy, int sx, int oy, int ox, int j0, int rows, int rowStride, int phaseStride, float* tile)
     {
         for (int a = 0; a < sy; a++)

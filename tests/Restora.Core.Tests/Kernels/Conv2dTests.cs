@@ -33,6 +33,8 @@ public class Conv2dTests
         { "1x1 read in place", new(1, 8, 5, 32, 12, 1, 1) },
         { "1x1 with groups, gradient read in place", new(2, 12, 4, 48, 6, 1, 1, Groups: 3) },
         { "a task holding only the bias column", new(1, 2, 9, 9, 3, 3, 3, PadH: 1, PadW: 1) },
+        { "128-wide rows ending in an 8 x 2 block", new(1, 3, 4, 128, 16, 3, 3, PadH: 1, PadW: 1) },
+        { "128-wide rows ending in an 8 x 2 block of 6 real channels", new(1, 4, 5, 128, 6, 3, 3, PadH: 1, PadW: 1) },
     };
 
     public static IEnumerable<object[]> Paths()
