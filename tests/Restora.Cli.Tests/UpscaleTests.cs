@@ -66,6 +66,7 @@ public class UpscaleTests
         double seconds = r.Json.GetProperty("seconds").GetDouble(), gflop = r.Json.GetProperty("gflop").GetDouble();
         Assert.True(seconds > 0);
         Assert.Equal(8.27 / 16, gflop, 1); // slim x4 is 8.27 GFLOP on 128x128; FLOPs scale with the area
-        Assert.Equal(gflop / seconds, r.Json.GetProperty("gflops").GetDouble(), 0);
+        double rate = r.Json.GetProperty("gflops").GetDouble();
+        Assert.InRange(rate, 0.95 * gflop / seconds, 1.05 * gflop / seconds); // the printed figures are rounded
     }
 }

@@ -85,8 +85,8 @@ public static class BenchCommand
             {
                 w.WriteString("model", name);
                 w.WriteNumber("size", size);
-                w.WriteNumber("seconds", Math.Round(seconds, 4));
-                w.WriteNumber("gflop", Math.Round(gflop, 2));
+                w.WriteNumber("seconds", Math.Round(seconds, 6));
+                w.WriteNumber("gflop", Math.Round(gflop, 4));
                 w.WriteNumber("gflops", Math.Round(gflop / seconds, 1));
             });
         else
