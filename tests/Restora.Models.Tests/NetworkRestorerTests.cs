@@ -19,8 +19,9 @@ public class NetworkRestorerTests
     static NetworkRestorer Restorer(string arch, string options, RestorationTask task, int channels = 3)
     {
         var info = ArchitectureRegistry.Get(arch);
-        var net = ArchitectureRegistry.Create(arch, ArchitectureOptions.Parse(options + $",channels={channels}"), new Random(3));
-        return new NetworkRestorer(arch, net, info, channels, task);
+        var parsed = ArchitectureOptions.Parse(options + $",channels={channels}");
+        var net = ArchitectureRegistry.Create(arch, parsed, new Random(3));
+        return new NetworkRestorer(arch, net, info, channels, task, parsed.Given());
     }
 
     [Theory]
@@ -58,5 +59,33 @@ public class NetworkRestorerTests
         var restored = Restorer("dncnn", "depth=3,features=8", RestorationTask.Denoise)
             .Restore(Photo(10, 10, PixelLayout.Gray), new TaskSettings { Task = RestorationTask.Denoise, NoiseSigma = 25 });
         Assert.Equal(PixelLayout.Gray, restored.Layout);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TiledUNetGivesTheWholeImageResult(bool residual)
+    {
+        // The margin comes from the registry's receptive radius; too small a radius shows here as seams.
+        var photo = Photo(203, 186);
+        var settings = new TaskSettings { Task = RestorationTask.Denoise, NoiseSigma = 25 };
+        var whole = Restorer("unet", $"features=4,blocks=1,noise_map=true,residual={residual}", RestorationTask.Denoise).Restore(photo, settings);
+        var tiledRestorer = Restorer("unet", $"features=4,blocks=1,noise_map=true,residual={residual}", RestorationTask.Denoise);
+        tiledRestorer.Tile = 48;
+        var tiled = tiledRestorer.Restore(photo, settings);
+        float worst = 0;
+        for (int i = 0; i < whole.Data.Length; i++) worst = Math.Max(worst, Math.Abs(whole.Data[i] - tiled.Data[i]));
+        Assert.True(worst < 1e-5f, $"largest difference {worst}");
+    }
+
+    [Fact]
+    public void ResidualUNetStartsAsNearlyTheIdentity()
+    {
+        var photo = Photo(40, 32);
+        var restored = Restorer("unet", "features=8,blocks=1,residual=true", RestorationTask.Deblock)
+            .Restore(photo, new TaskSettings { Task = RestorationTask.Deblock });
+        float worst = 0;
+        for (int i = 0; i < photo.Data.Length; i++) worst = Math.Max(worst, Math.Abs(photo.Data[i] - restored.Data[i]));
+        Assert.True(worst < 0.02f, $"largest change {worst}");
     }
 }

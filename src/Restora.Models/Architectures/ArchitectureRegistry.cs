@@ -56,7 +56,10 @@ public static class ArchitectureRegistry
             // Each 3x3 conv at half resolution reaches 2 pixels.
             Radius: o => 2 * Option(o, "depth", Option(o, "channels", 3) == 1 ? 15 : 12)),
         new("unet", "residual U-Net (DRUNet backbone), 4 scales", "KAIR UNetRes", ScaleMode.SameSize, 8,
-            (o, r) => new UNet(Channels(o), o.Int("features", 32), o.Int("blocks", 2, 0), o.Bool("noise_map", false), r)),
+            (o, r) => new UNet(Channels(o), o.Int("features", 32), o.Int("blocks", 2, 0), o.Bool("noise_map", false), r, o.Bool("residual", false)),
+            // 3x3 convs reach 1 pixel at their scale: 2 per residual block at scales 1, 2, 4 on both sides and 8 in the
+            // body, plus the head, tail and 2x2 resampling convs; 8 more covers rounding down to the coarser grids.
+            Radius: o => 24 + 44 * Option(o, "blocks", 2)),
     ];
 
     public static IReadOnlyList<ArchitectureInfo> All => all;

@@ -8,7 +8,10 @@ namespace Restora.Models.Architectures;
 /// f, 2f, 4f, 8f, residual blocks (conv-ReLU-conv, no bias) at each, 2x2 stride-2 convs down and 2x2 transposed
 /// convs up, skip connections by addition. Keys m_head.weight, m_down1.N.res.{0,2}.weight, m_down1.{blocks}.weight,
 /// m_body…, m_up3.0.weight, m_up3.N.res…, m_tail.weight. KAIR defaults are features 64, blocks 4; ours are smaller
-/// for CPU training. With noise_map the input gets DRUNet's extra noise-level channel. Sizes must be multiples of 8.
+/// for CPU training. With noise_map the input gets DRUNet's extra noise-level channel. With <c>residual</c> (not in
+/// KAIR) the tail predicts the correction and the output is the input plus it, with the tail started near zero so
+/// the untrained network is the identity: from scratch on a CPU budget that trains much faster, as DnCNN's residual
+/// learning does; the keys do not change. Sizes must be multiples of 8.
 /// </summary>
 public sealed class UNet : Module, INoiseLevelInput
 {
@@ -26,11 +29,12 @@ public sealed class UNet : Module, INoiseLevelInput
 
     readonly Conv2d head, tail;
     readonly Sequential down1, down2, down3, body, up3, up2, up1;
-    readonly bool noiseMap;
+    readonly bool noiseMap, residual;
 
-    public UNet(int channels, int features, int blocks, bool noiseMap, Random rng)
+    public UNet(int channels, int features, int blocks, bool noiseMap, Random rng, bool residual = false)
     {
         this.noiseMap = noiseMap;
+        this.residual = residual;
         int[] nc = [features, features * 2, features * 4, features * 8];
         head = RegisterModule("m_head", new Conv2d(channels + (noiseMap ? 1 : 0), nc[0], 3, padding: 1, bias: false, rng: rng));
         down1 = RegisterModule("m_down1", Down(nc[0], nc[1], blocks, rng));
@@ -43,6 +47,7 @@ public sealed class UNet : Module, INoiseLevelInput
         up2 = RegisterModule("m_up2", Up(nc[2], nc[1], blocks, rng));
         up1 = RegisterModule("m_up1", Up(nc[1], nc[0], blocks, rng));
         tail = RegisterModule("m_tail", new Conv2d(nc[0], channels, 3, padding: 1, bias: false, rng: rng));
+        if (residual) System.Numerics.Tensors.TensorPrimitives.Multiply(tail.Weight.ReadOnlySpan, 0.01f, tail.Weight.Span);
     }
 
     static Sequential Down(int from, int to, int blocks, Random rng)
@@ -62,12 +67,12 @@ public sealed class UNet : Module, INoiseLevelInput
     public float NoiseLevel { get; set; } = 25f / 255f;
 
     public override Tensor Forward(Tensor input) =>
-        noiseMap ? Forward(input, NoiseMap.Constant(NoiseLevel, input.Dim(0))) : Run(input);
+        noiseMap ? Forward(input, NoiseMap.Constant(NoiseLevel, input.Dim(0))) : Run(input, input);
 
     public Tensor Forward(Tensor input, Tensor sigma) =>
-        noiseMap ? Run(F.Cat([input, NoiseMap.Expand(sigma, input.Dim(0), input.Dim(2), input.Dim(3))])) : Run(input);
+        noiseMap ? Run(F.Cat([input, NoiseMap.Expand(sigma, input.Dim(0), input.Dim(2), input.Dim(3))]), input) : Run(input, input);
 
-    Tensor Run(Tensor x0)
+    Tensor Run(Tensor x0, Tensor image)
     {
         if (x0.Rank != 4 || x0.Dim(2) % 8 != 0 || x0.Dim(3) % 8 != 0)
             throw new ArgumentException($"U-Net needs an NCHW input with height and width multiples of 8, got {x0.ShapeString}");
@@ -79,6 +84,7 @@ public sealed class UNet : Module, INoiseLevelInput
         x = up3.Forward(F.Add(x, x4));
         x = up2.Forward(F.Add(x, x3));
         x = up1.Forward(F.Add(x, x2));
-        return tail.Forward(F.Add(x, x1));
+        var output = tail.Forward(F.Add(x, x1));
+        return residual ? F.Add(image, output) : output;
     }
 }
