@@ -25,7 +25,7 @@ public sealed class NetworkRestorer : IRestorer
         IReadOnlyDictionary<string, string>? options = null)
     {
         Name = name;
-        radius = options is not null && architecture.ScaleMode == ScaleMode.SameSize ? architecture.Radius?.Invoke(options) : null;
+        radius = options is not null ? architecture.Radius?.Invoke(options) : null;
         this.network = network;
         this.architecture = architecture;
         this.channels = channels is 1 or 3 ? channels : throw new ArgumentException($"networks take 1 or 3 channels, not {channels}");
@@ -76,6 +76,13 @@ public sealed class NetworkRestorer : IRestorer
             scale = 1;
         }
         if (network is INoiseLevelInput noisy) noisy.NoiseLevel = (float)(settings.NoiseSigma / 255);
+        // An upsampling RGB network with a known radius goes through the same tiler as the pretrained upscalers:
+        // its activations at x4 run to several GB for a 2K input.
+        if (scale > 1 && image.Channels == 3 && radius is int lowRadius && architecture.SizeMultiple == 1)
+        {
+            network.Eval();
+            return Upscaling.TiledUpscaler.Upscale(image, new TiledNetwork(Name, network, scale, lowRadius, architecture), Tile);
+        }
         int m = architecture.SizeMultiple;
         int tile = Tile > 0 ? Tile : (long)image.Width * image.Height <= WholeImagePixels ? 0 : AutoTile;
         if (scale != 1 || radius is not int r || tile <= 0 || tile >= Math.Max(image.Width, image.Height))
@@ -140,6 +147,27 @@ public sealed class NetworkRestorer : IRestorer
             }
         }
         return result;
+    }
+
+    /// <summary>A trained upsampling network seen as the tiler sees pretrained ones: input and output on 0..1.</summary>
+    sealed class TiledNetwork(string name, Module network, int scale, int radius, ArchitectureInfo architecture)
+        : Upscaling.ISuperResolutionNetwork
+    {
+        public string Name => name;
+        public int Scale => scale;
+        public int ReceptiveRadius => radius;
+        public float InputRange => 1;
+
+        // The widest activation is the sub-pixel upsampler's last conv: its M output channels (the most any layer
+        // has) at (scale/2)² pixels per input pixel, 4 bytes each; three such alive at once is a safe bound.
+        public long PeakBytesPerInputPixel => 3L * scale * scale * network.Parameters().Max(p => p.Dim(0));
+
+        public double Flops(int height, int width) => double.NaN;
+
+        public Tensor Forward(Tensor input)
+        {
+            using (Autograd.NoGrad()) return network.Forward(input);
+        }
     }
 
     static Image AverageToGray(Image rgb)

@@ -10,13 +10,13 @@ public sealed class RestoreCommandTests : IDisposable
 
     public void Dispose() => dir.Dispose();
 
-    string Train(string task, string arch, string options)
+    string Train(string task, string arch, string options, params string[] extra)
     {
         var data = Directory.CreateDirectory(dir[$"data-{task}"]).FullName;
         for (int i = 0; i < 2; i++) TestFiles.WritePng(Path.Combine(data, $"t{i}.png"), 40, 36);
         string model = dir[$"{task}.safetensors"];
-        var r = CliRunner.Run("train", "--task", task, "--arch", arch, "--arch-options", options, "--data", data,
-            "-o", model, "--patch", "16", "--batch", "2", "--iters", "3", "--checkpoint-every", "3", "--val-every", "3");
+        var r = CliRunner.Run(["train", "--task", task, "--arch", arch, "--arch-options", options, "--data", data,
+            "-o", model, "--patch", "16", "--batch", "2", "--iters", "3", "--checkpoint-every", "3", "--val-every", "3", .. extra]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return model;
     }
@@ -74,5 +74,37 @@ public sealed class RestoreCommandTests : IDisposable
         var r = CliRunner.Run("eval", "--data", data, "--task", "denoise", "--sigma", "15", "--method", model, "--json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.True(r.Json.GetProperty("psnr").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Upscale_runs_a_trained_sr_network_and_tiles_give_the_same_pixels()
+    {
+        string model = Train("sr", "edsr", "features=8,blocks=1", "--scale", "2");
+        ImageFile.Save(TestFiles.Pattern(70, 52, PixelLayout.Rgba), dir["in.png"]);
+        var whole = CliRunner.Run("upscale", dir["in.png"], "-o", dir["whole.png"], "--model", model, "--json");
+        Assert.True(whole.ExitCode == 0, whole.Stderr);
+        Assert.Equal(2, whole.Json.GetProperty("scale").GetInt32());
+        var tiled = CliRunner.Run("upscale", dir["in.png"], "-o", dir["tiled.png"], "--model", model, "--tile", "16");
+        Assert.True(tiled.ExitCode == 0, tiled.Stderr);
+        var a = ImageFile.Load(dir["whole.png"]);
+        var b = ImageFile.Load(dir["tiled.png"]);
+        Assert.Equal((140, 104, PixelLayout.Rgba), (a.Width, a.Height, a.Layout));
+        int worst = a.Data.Zip(b.Data, (x, y) => Math.Abs(Image.ToCode(x, 255) - Image.ToCode(y, 255))).Max();
+        Assert.True(worst <= 1, $"tiles differ by {worst} levels");
+
+        var wrongScale = CliRunner.Run("upscale", dir["in.png"], "-o", dir["x4.png"], "--model", model, "--scale", "4");
+        Assert.Equal(1, wrongScale.ExitCode);
+        Assert.Contains("enlarges x2", wrongScale.Stderr);
+    }
+
+    [Fact]
+    public void Upscale_refuses_a_model_trained_for_another_task()
+    {
+        string model = Train("deblur", "dncnn", "depth=3,features=8");
+        TestFiles.WritePng(dir["in.png"], 40, 30);
+        var r = CliRunner.Run("upscale", dir["in.png"], "-o", dir["out.png"], "--model", model);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("deblur model", r.Stderr);
+        Assert.False(File.Exists(dir["out.png"]));
     }
 }

@@ -88,4 +88,19 @@ public class NetworkRestorerTests
         for (int i = 0; i < photo.Data.Length; i++) worst = Math.Max(worst, Math.Abs(photo.Data[i] - restored.Data[i]));
         Assert.True(worst < 0.02f, $"largest change {worst}");
     }
+
+    [Fact]
+    public void TiledEdsrGivesTheWholeImageResult()
+    {
+        var photo = Photo(77, 61);
+        var settings = new TaskSettings { Task = RestorationTask.SuperResolution, Scale = 3 };
+        var whole = Restorer("edsr", "features=8,blocks=2,scale=3", RestorationTask.SuperResolution).Restore(photo, settings);
+        var tiledRestorer = Restorer("edsr", "features=8,blocks=2,scale=3", RestorationTask.SuperResolution);
+        tiledRestorer.Tile = 16;
+        var tiled = tiledRestorer.Restore(photo, settings);
+        Assert.Equal((231, 183), (tiled.Width, tiled.Height));
+        float worst = 0;
+        for (int i = 0; i < whole.Data.Length; i++) worst = Math.Max(worst, Math.Abs(whole.Data[i] - tiled.Data[i]));
+        Assert.True(worst < 1e-5f, $"largest difference {worst}");
+    }
 }

@@ -12,8 +12,9 @@ public enum ScaleMode { Upsampling, SameSize }
 /// <param name="Mirrors">The reference implementation whose module names (state-dict keys) this network uses.</param>
 /// <param name="SizeMultiple">Input height and width must be multiples of this (pixel-unshuffle, strided convs).</param>
 /// <param name="MinScale">The smallest scale an upsampling network takes; 1 means it also works at the input size.</param>
-/// <param name="Radius">For same-size networks: how many input pixels around a pixel can change its output, from the
-/// options; tiles overlap by this much. Null where it is unknown or unbounded (global pooling): run whole.</param>
+/// <param name="Radius">How many input pixels around a pixel can change its output (for upsampling networks, in
+/// input pixels too), from the options; tiles overlap by this much. Null where it is unknown or unbounded (global
+/// pooling): run whole.</param>
 public sealed record ArchitectureInfo(
     string Name, string Description, string Mirrors, ScaleMode ScaleMode, int SizeMultiple,
     Func<ArchitectureOptions, Random, Module> Factory, int MinScale = 2, Func<IReadOnlyDictionary<string, string>, int>? Radius = null);
@@ -37,7 +38,9 @@ public static class ArchitectureRegistry
         new("srresnet", "SRResNet (MSRResNet: no batch norm)", "BasicSR MSRResNet", ScaleMode.Upsampling, 1,
             (o, r) => new SrResNet(Channels(o), o.Int("features", 64), o.Int("blocks", 16, 0), Scale(o), r)),
         new("edsr", "EDSR baseline: 64 features, 16 residual blocks", "BasicSR EDSR", ScaleMode.Upsampling, 1,
-            (o, r) => new Edsr(Channels(o), o.Int("features", 64), o.Int("blocks", 16, 0), Scale(o), (float)o.Double("res_scale", 1), r)),
+            (o, r) => new Edsr(Channels(o), o.Int("features", 64), o.Int("blocks", 16, 0), Scale(o), (float)o.Double("res_scale", 1), r),
+            // In low-resolution pixels: head, two convs per block, the body's last conv, the upsampler's convs, tail.
+            Radius: o => 2 * Option(o, "blocks", 16) + 6),
         new("rcan", "RCAN: residual groups of channel-attention blocks", "BasicSR RCAN", ScaleMode.Upsampling, 1,
             (o, r) => new Rcan(Channels(o), o.Int("features", 64), o.Int("groups", 10), o.Int("blocks", 16), o.Int("squeeze", 16),
                 Scale(o), (float)o.Double("res_scale", 1), r)),
