@@ -96,6 +96,25 @@ public sealed class Trainer
         }
     }
 
+    /// <summary>
+    /// Warm start (EDSR's trick of starting x3/x4 from a trained x2 network, or fine-tuning): copies every tensor of
+    /// a trained network whose name and shape match this one's, into the weights and their average. Others keep
+    /// their fresh initialisation. Returns (copied, total) so the caller can say how much was carried over.
+    /// </summary>
+    public (int Copied, int Total) InitializeFrom(IReadOnlyDictionary<string, Tensor> trained)
+    {
+        var own = Model.StateDict();
+        int copied = 0;
+        foreach (var (key, t) in own)
+            if (trained.TryGetValue(key, out var src) && src.SameShape(t))
+            {
+                src.ReadOnlySpan.CopyTo(t.Span);
+                copied++;
+            }
+        Ema?.Average.LoadStateDict(Model.StateDict());
+        return (copied, own.Count);
+    }
+
     public void LoadState(string path, int iteration)
     {
         var ck = SafeTensors.Load(path);

@@ -26,6 +26,8 @@ public sealed record TrainingConfig
     public required string Data { get; init; }
     public string? Validation { get; init; }
     /// <summary>Images of <see cref="Data"/> kept out of training and used for validation (when no folder is given).</summary>
+    /// <summary>A trained network to start from (matching tensors only); recorded, not reapplied on resume.</summary>
+    public string? Init { get; init; }
     public int Holdout { get; init; }
     public int Patch { get; init; } = 64;
     public int Batch { get; init; } = 16;

@@ -1,3 +1,4 @@
+using Restora.Core.Serialization;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -94,6 +95,23 @@ public sealed class TrainingRun
             : [];
         foreach (var f in validationFiles)
             validationImages.Add((Path.GetFileName(f), ImageFile.Load(f, decode)));
+    }
+
+    /// <summary>Starts from a trained network's weights where names and shapes match (see
+    /// <see cref="Trainer.InitializeFrom"/>); a file that shares nothing with this network is an error.</summary>
+    public string InitializeFrom(string path)
+    {
+        var file = SafeTensors.Load(path);
+        try
+        {
+            var (copied, total) = trainer.InitializeFrom(file.Tensors);
+            if (copied == 0) throw new InvalidDataException($"{path}: no tensor matches a {architecture.Name} network with these options by name and shape");
+            return $"initialised {copied} of {total} tensors from {path}";
+        }
+        finally
+        {
+            foreach (var t in file.Tensors.Values) t.Dispose();
+        }
     }
 
     public Trainer Trainer => trainer;

@@ -98,4 +98,29 @@ public sealed class TrainCommandTests : IDisposable
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Equal(reached + 2, resumed.Json.GetProperty("iterations").GetInt32());
     }
+
+    string[] TinySr(string output, int scale, params string[] extra) =>
+    [
+        "train", "--task", "sr", "--scale", scale.ToString(), "--arch", "edsr", "--arch-options", "features=8,blocks=2", "--data", data,
+        "-o", output, "--patch", "16", "--batch", "2", "--iters", "2", "--checkpoint-every", "2", "--val-every", "2", .. extra,
+    ];
+
+    [Fact]
+    public void InitStartsAnX4NetworkFromAnX2OneWhereNamesAndShapesMatch()
+    {
+        string x2 = Path.Combine(dir, "x2.safetensors"), x4 = Path.Combine(dir, "x4.safetensors");
+        Assert.Equal(0, CliRunner.Run(TinySr(x2, 2)).ExitCode);
+        var r = CliRunner.Run(TinySr(x4, 4, "--init", x2, "--iters", "1"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        // EDSR x4 has one more upsampling conv (weight and bias) than x2; everything else carries over.
+        var m = System.Text.RegularExpressions.Regex.Match(r.Stderr, @"initialised (\d+) of (\d+) tensors");
+        Assert.True(m.Success, r.Stderr);
+        Assert.Equal(int.Parse(m.Groups[2].Value) - 2, int.Parse(m.Groups[1].Value));
+
+        string dn = Path.Combine(dir, "dn.safetensors");
+        Assert.Equal(0, CliRunner.Run(Tiny(dn, 1)).ExitCode);
+        var wrong = CliRunner.Run(TinySr(Path.Combine(dir, "w.safetensors"), 4, "--init", dn));
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("no tensor matches", wrong.Stderr);
+    }
 }

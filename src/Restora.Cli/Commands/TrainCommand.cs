@@ -37,6 +37,7 @@ public static class TrainCommand
         bookkeeping:
           --val DIR  --val-every N   validation PSNR with eval's protocol (default every 500)
           --holdout N                keep N images of --data out of training and validate on them (no --val needed)
+          --init MODEL.safetensors   start from a trained network where tensor names and shapes match (x2 → x4, fine-tuning)
           --checkpoint-every N       checkpoint + model file (default 500); Ctrl+C or SIGTERM checkpoints and stops
           --log FILE                 JSON lines (default MODEL.safetensors.log.jsonl)   --log-every N (default 10)
           --json                     one JSON object on stdout at the end
@@ -48,7 +49,7 @@ public static class TrainCommand
         "--task", "--arch", "--data", "--holdout", "-o", "--scale", "--patch", "--batch", "--iters", "--lr", "--resume", "--val", "--val-every",
         "--checkpoint-every", "--log", "--log-every", "--seed", "--sigma", "--sigma-range", "--quality", "--quality-range", "--blur",
         "--blur-range", "--deblur-noise", "--loss", "--schedule", "--warmup", "--min-lr", "--step-size", "--gamma", "--clip",
-        "--ema-decay", "--channels", "--arch-options", "--benchmark", "--prefetch",
+        "--ema-decay", "--channels", "--arch-options", "--benchmark", "--prefetch", "--init",
     ];
 
     /// <summary>Options a resumed run may change; everything else comes from the checkpoint.</summary>
@@ -81,6 +82,7 @@ public static class TrainCommand
                 throw new UserError($"{TrainingRun.StatePath(config.Output)}: a checkpoint of an earlier run is there (--resume it, or --overwrite)");
         }
         var run = new TrainingRun(config, null, common.Decode, Status(common));
+        if (config.Init is string init) Console.Error.WriteLine($"train: {run.InitializeFrom(init)}");
         return Train(run, config, 0, common);
     }
 
@@ -188,6 +190,7 @@ public static class TrainCommand
             Channels = args.GetInt("--channels", 3, 1, 3) is int c && c != 2 ? c : throw new UserError("train: --channels must be 1 or 3"),
             Data = string.Join(Path.PathSeparator, args.Require("--data").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFullPath)),
             Holdout = args.GetInt("--holdout", 0, 0),
+            Init = args.Get("--init") is string init ? Path.GetFullPath(init) : null,
             Validation = args.Get("--val") is string val ? Path.GetFullPath(val) : null,
             Patch = args.GetInt("--patch", sr ? Math.Max(48, 16 * scale) : 48, 4, 4096),
             Batch = args.GetInt("--batch", 16, 1, 4096),
