@@ -67,6 +67,14 @@ public static class TrainedModel
         SafeTensors.SaveModule(path, module, metadata.ToDictionary());
 
     /// <summary>Rebuilds the architecture named in the file's metadata with its options and loads the weights (strict).</summary>
+    /// <summary>Only what the file says of the network, without building it.</summary>
+    public static ModelMetadata ReadMetadata(string path)
+    {
+        var checkpoint = SafeTensors.Load(path);
+        foreach (var t in checkpoint.Tensors.Values) t.Dispose();
+        return ModelMetadata.FromDictionary(checkpoint.Metadata, path);
+    }
+
     public static (Module Module, ModelMetadata Metadata) Load(string path)
     {
         var checkpoint = SafeTensors.Load(path);

@@ -1,3 +1,4 @@
+using Restora.Models;
 using Restora.Models.Keras;
 using Restora.Models.Upscaling;
 using Restora.Models.Zoo;
@@ -29,7 +30,11 @@ public static class ModelsCommand
                 return 0;
             }
             case "info":
-                return Info(store, Find(args.ExpectPositionals("NAME")[0]), common.Json);
+            {
+                string name = args.ExpectPositionals("NAME")[0];
+                if (ModelCatalog.Find(name) is null && TrainedModels.Shipped.Contains(name)) return TrainedInfo(name, common.Json);
+                return Info(store, Find(name), common.Json);
+            }
             default:
                 throw new UserError($"models: unknown subcommand '{argv[0]}' (use list, pull or info)");
         }
@@ -63,13 +68,56 @@ public static class ModelsCommand
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
+                w.WriteStartArray("shipped");
+                foreach (var (name, meta) in ShippedModels())
+                {
+                    w.WriteStartObject();
+                    WriteTrained(w, name, meta);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
             });
             return 0;
         }
         Console.WriteLine($"{"name",-20} {"task",-5} {"scale",-6} {"installed",-10} source");
         foreach (var m in ModelCatalog.All)
             Console.WriteLine($"{m.Name,-20} {m.Task,-5} x{m.Scale,-5} {(store.IsInstalled(m) ? "yes" : "no"),-10} {m.Package.Spec} ({m.Package.License})");
+        foreach (var (name, meta) in ShippedModels())
+            Console.WriteLine($"{name,-20} {meta.Task,-5} x{meta.Scale,-5} {"shipped",-10} trained by Restora: {meta.Arch} {Options(meta)}");
         Console.WriteLine($"cache: {store.Root} (set RESTORA_HOME to move it)");
+        return 0;
+    }
+
+    /// <summary>The networks in the program's models/ folder, with what their files say of them.</summary>
+    static IEnumerable<(string Name, ModelMetadata Meta)> ShippedModels() =>
+        TrainedModels.Shipped.Select(n => (n, TrainedModel.ReadMetadata(TrainedModels.Locate(n)!)));
+
+    static string Options(ModelMetadata m) => string.Join(",", m.ArchOptions.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
+
+    static void WriteTrained(System.Text.Json.Utf8JsonWriter w, string name, ModelMetadata m)
+    {
+        w.WriteString("name", name);
+        w.WriteString("task", m.Task);
+        w.WriteNumber("scale", m.Scale);
+        w.WriteString("architecture", m.Arch);
+        w.WriteString("options", Options(m));
+        w.WriteNumber("iterations", m.Iterations);
+        w.WriteString("command", m.Command);
+        foreach (var (k, v) in m.Extra.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteString(k, v);
+    }
+
+    static int TrainedInfo(string name, bool json)
+    {
+        var meta = TrainedModel.ReadMetadata(TrainedModels.Locate(name)!);
+        if (json)
+        {
+            Json.Write(w => WriteTrained(w, name, meta));
+            return 0;
+        }
+        Console.WriteLine($"{name}: trained by Restora, shipped in {TrainedModels.ShippedFolder}");
+        Console.WriteLine($"  task {meta.Task}, x{meta.Scale}, {meta.Arch} {Options(meta)}, {meta.Iterations} iterations");
+        foreach (var (k, v) in meta.Extra.OrderBy(kv => kv.Key, StringComparer.Ordinal)) Console.WriteLine($"  {k}: {v}");
+        Console.WriteLine($"  retrain: {meta.Command}");
         return 0;
     }
 
