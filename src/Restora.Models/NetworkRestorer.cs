@@ -149,6 +149,12 @@ public sealed class NetworkRestorer : IRestorer
         return result;
     }
 
+    /// <summary>An RGB upsampling network as the tiler and `bench model` see the pretrained ones (values 0..1); null
+    /// for same-size or 1-channel networks.</summary>
+    public Upscaling.ISuperResolutionNetwork? AsSuperResolutionNetwork(int scale) =>
+        architecture.ScaleMode == ScaleMode.Upsampling && channels == 3 && task == RestorationTask.SuperResolution
+            ? new TiledNetwork(Name, network.Eval(), scale, radius ?? 0, architecture) : null;
+
     /// <summary>A trained upsampling network seen as the tiler sees pretrained ones: input and output on 0..1.</summary>
     sealed class TiledNetwork(string name, Module network, int scale, int radius, ArchitectureInfo architecture)
         : Upscaling.ISuperResolutionNetwork

@@ -95,6 +95,10 @@ public sealed class RestoreCommandTests : IDisposable
         var wrongScale = CliRunner.Run("upscale", dir["in.png"], "-o", dir["x4.png"], "--model", model, "--scale", "4");
         Assert.Equal(1, wrongScale.ExitCode);
         Assert.Contains("enlarges x2", wrongScale.Stderr);
+
+        var bench = CliRunner.Run("bench", "model", model, "--size", "16", "--repeat", "1", "--json");
+        Assert.True(bench.ExitCode == 0, bench.Stderr);
+        Assert.True(bench.Json.GetProperty("seconds").GetDouble() > 0);
     }
 
     [Fact]

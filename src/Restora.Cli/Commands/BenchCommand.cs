@@ -71,27 +71,41 @@ public static class BenchCommand
         string name = args.ExpectPositionals("NAME")[0];
         int size = args.GetInt("--size", 128, 8, 4096);
         int repeat = args.GetInt("--repeat", 3, 1, 100);
-        if (Restora.Models.Zoo.ModelCatalog.Find(name) is null)
-            throw new UserError($"bench model: unknown model '{name}' (see restora models list)");
-        var net = ModelsCommand.Guard(() => Restora.Models.Upscaling.PretrainedNetwork.Open(name, log: m => Console.Error.WriteLine($"restora: {m}")));
+        Restora.Models.Upscaling.ISuperResolutionNetwork net;
+        if (Restora.Models.Zoo.ModelCatalog.Find(name) is not null)
+            net = ModelsCommand.Guard(() => Restora.Models.Upscaling.PretrainedNetwork.Open(name, log: m => Console.Error.WriteLine($"restora: {m}")));
+        else if (Restora.Models.TrainedModels.Locate(name) is { } file)
+        {
+            // A network Restora trained (shipped by name, or a file): the same forward pass, for side-by-side figures.
+            Restora.Models.NetworkRestorer trained;
+            try { trained = Restora.Models.TrainedModels.Open(file); }
+            catch (InvalidDataException e) { throw new UserError(e.Message); }
+            net = trained.AsSuperResolutionNetwork(trained.Metadata?.Scale ?? 1)
+                ?? throw new UserError($"bench model: {name} is not an RGB super-resolution network");
+        }
+        else throw new UserError($"bench model: unknown model '{name}' (see restora models list)");
         var rng = new SeededRandom(3);
         using var input = Restora.Core.Tensor.Empty(1, 3, size, size);
         var span = input.Span;
         for (int i = 0; i < span.Length; i++) span[i] = (float)(rng.NextDouble() * net.InputRange);
         var (seconds, _) = Measure(repeat, () => net.Forward(input).Dispose(), size);
         double gflop = net.Flops(size, size) / 1e9;
+        bool counted = double.IsFinite(gflop);
         if (common.Json)
             Json.Write(w =>
             {
                 w.WriteString("model", name);
                 w.WriteNumber("size", size);
                 w.WriteNumber("seconds", Math.Round(seconds, 6));
-                w.WriteNumber("gflop", Math.Round(gflop, 4));
-                w.WriteNumber("gflops", Math.Round(gflop / seconds, 1));
+                if (counted)
+                {
+                    w.WriteNumber("gflop", Math.Round(gflop, 4));
+                    w.WriteNumber("gflops", Math.Round(gflop / seconds, 1));
+                }
             });
         else
-            Console.WriteLine($"{name} on {size}x{size}: {seconds:0.000} s median of {repeat}, {gflop:0.0} GFLOP, " +
-                              $"{gflop / seconds:0.0} GFLOP/s ({Restora.Core.Compute.Threads} threads)");
+            Console.WriteLine($"{name} on {size}x{size}: {seconds:0.000} s median of {repeat}" +
+                              (counted ? $", {gflop:0.0} GFLOP, {gflop / seconds:0.0} GFLOP/s" : "") + $" ({Restora.Core.Compute.Threads} threads)");
         return 0;
     }
 
