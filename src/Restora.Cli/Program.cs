@@ -14,7 +14,7 @@ public static class Program
           resize INPUT -o OUT (--scale F | --width W --height H) [--method bicubic|bilinear|nearest|lanczos3]
           degrade INPUT -o OUT [--blur SIGMA] [--downscale N] [--noise SIGMA] [--jpeg Q] [--seed N]
           eval --data DIR --task sr|denoise|deblock|deblur --method NAME [--scale N] [--sigma S]
-               [--quality Q] [--blur SIGMA] [--seed N] [--json]
+               [--quality Q] [--blur SIGMA] [--seed N] [--blind] [--json]
           upscale INPUT -o OUT [--model NAME] [--scale N] [--tile PX] [--threads N] [--json]
           denoise INPUT -o OUT [--sigma S] [--model NAME|FILE] [--tile PX] [--json]
           deblock INPUT -o OUT [--quality Q] [--model NAME|FILE] [--tile PX] [--json]

@@ -25,7 +25,11 @@ public static class Evaluator
         var target = settings.PrepareTarget(clean);
         var degraded = settings.Degrade(target, name);
         var clock = Stopwatch.StartNew();
-        var restored = method.Restore(degraded, settings);
+        // Blind: the method is told the noise level it would be told in use, the image's own estimate.
+        var told = settings.Blind && settings.Task == RestorationTask.Denoise
+            ? settings with { NoiseSigma = NoiseEstimate.Sigma(degraded) }
+            : settings;
+        var restored = method.Restore(degraded, told);
         restoreSeconds = clock.Elapsed.TotalSeconds;
         if (restored.Width != target.Width || restored.Height != target.Height)
             throw new InvalidOperationException(

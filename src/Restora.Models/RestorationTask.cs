@@ -13,6 +13,8 @@ public sealed record TaskSettings
     public double NoiseSigma { get; init; }
     public int Quality { get; init; } = 10;
     public double BlurSigma { get; init; } = 2.0;
+    /// <summary>Evaluation only: denoisers are told the noisy image's estimated sigma rather than the true one.</summary>
+    public bool Blind { get; init; }
     public ulong Seed { get; init; }
 
     public static RestorationTask ParseTask(string name) => name.ToLowerInvariant() switch

@@ -111,4 +111,19 @@ public sealed class RestoreCommandTests : IDisposable
         Assert.Contains("deblur model", r.Stderr);
         Assert.False(File.Exists(dir["out.png"]));
     }
+
+    [Fact]
+    public void Eval_blind_tells_a_noise_level_denoiser_the_estimate_instead_of_the_true_sigma()
+    {
+        string model = Train("denoise", "ffdnet", "depth=3,features=8");
+        var data = Directory.CreateDirectory(dir["eval-blind"]).FullName;
+        TestFiles.WritePng(Path.Combine(data, "a.png"), 48, 40);
+        double Psnr(params string[] extra)
+        {
+            var r = CliRunner.Run(["eval", "--data", data, "--task", "denoise", "--sigma", "40", "--method", model, "--json", .. extra]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            return r.Json.GetProperty("psnr").GetDouble();
+        }
+        Assert.NotEqual(Psnr(), Psnr("--blind"));
+    }
 }

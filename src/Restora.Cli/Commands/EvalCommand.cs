@@ -5,13 +5,13 @@ namespace Restora.Cli.Commands;
 
 /// <summary>
 /// restora eval --data DIR --task sr|denoise|deblock|deblur --method NAME [--scale N] [--sigma S]
-/// [--quality Q] [--blur SIGMA] [--seed N] [--json]
+/// [--quality Q] [--blur SIGMA] [--seed N] [--blind] [--json]; --blind tells a denoiser the image's estimated sigma
 /// </summary>
 public static class EvalCommand
 {
     public static int Run(string[] argv)
     {
-        var args = Arguments.Parse("eval", argv, ["--data", "--task", "--method", "--scale", "--sigma", "--quality", "--blur", "--seed"], []);
+        var args = Arguments.Parse("eval", argv, ["--data", "--task", "--method", "--scale", "--sigma", "--quality", "--blur", "--seed"], ["--blind"]);
         var common = CommonOptions.From(args);
         args.ExpectPositionals();
         string data = args.Require("--data");
@@ -26,6 +26,7 @@ public static class EvalCommand
             Quality = args.GetInt("--quality", 10, 1, 100),
             BlurSigma = args.GetDouble("--blur", 2.0, 0.01, 100),
             Seed = (ulong)args.GetInt("--seed", 0, 0),
+            Blind = args.Has("--blind"),
         };
         IRestorer method;
         try
