@@ -13,7 +13,9 @@ public static class TrainedModels
     /// <summary>Names of the shipped models (file names without .safetensors).</summary>
     public static IReadOnlyList<string> Shipped =>
         Directory.Exists(ShippedFolder)
-            ? Directory.EnumerateFiles(ShippedFolder, "*.safetensors").Select(Path.GetFileNameWithoutExtension).Order().ToList()!
+            ? Directory.EnumerateFiles(ShippedFolder, "*.safetensors").Select(Path.GetFileNameWithoutExtension)
+                // A training checkpoint left beside a model is not a model.
+                .Where(n => !n!.EndsWith(".ckpt", StringComparison.Ordinal)).Order().ToList()!
             : [];
 
     /// <summary>The file for a shipped name or a path, or null when neither exists.</summary>
