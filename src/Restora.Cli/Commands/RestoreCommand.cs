@@ -62,14 +62,19 @@ public static class RestoreCommand
         return s;
     }
 
-    /// <summary>Networks restore color; alpha, which they never see, is carried over unchanged.</summary>
-    static Image WithAlphaOf(Image source, Image restored)
+    /// <summary>Networks restore color; alpha, which they never see, is carried over (enlarged with bicubic when
+    /// the network enlarged the image, as the pretrained upscalers do).</summary>
+    public static Image WithAlphaOf(Image source, Image restored)
     {
         restored.BitDepth = source.BitDepth;
         if (!source.HasAlpha) return restored;
-        var result = new Image(source.Width, source.Height, source.Layout, source.BitDepth);
+        var result = new Image(restored.Width, restored.Height, source.Layout, source.BitDepth);
         restored.Data.AsSpan(0, restored.Data.Length).CopyTo(result.Data);
-        source.Plane(source.Channels - 1).CopyTo(result.Plane(result.Channels - 1));
+        var alpha = source.Plane(source.Channels - 1);
+        if (restored.Width != source.Width)
+            alpha = Resize.ByFactor(new Image(source.Width, source.Height, PixelLayout.Gray, source.BitDepth, alpha.ToArray()),
+                restored.Width / source.Width, ResizeMethod.Bicubic).Plane(0);
+        alpha.CopyTo(result.Plane(result.Channels - 1));
         return result;
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Restora.Imaging;
 using Restora.Models;
 using Restora.Models.Upscaling;
 using Restora.Models.Zoo;
@@ -38,28 +37,21 @@ public static class UpscaleCommand
             using var tiles = new Progress(int.MaxValue, $"upscale {Path.GetFileName(job.Input)}");
             return TiledUpscaler.Upscale(image, network, tile, (done, total) => tiles.Report(done, total, "tiles"));
         });
+        return Report(outcomes, info.Name, info.Scale, clock, common.Json);
+    }
+
+    static int Report(List<JobOutcome> outcomes, string model, int scale, Stopwatch clock, bool json)
+    {
         long peakMb = Process.GetCurrentProcess().PeakWorkingSet64 >> 20;
-        if (!common.Json)
-            Console.Error.WriteLine($"restora upscale: {info.Name}, {clock.Elapsed.TotalSeconds:0.0} s, peak memory {peakMb} MB");
-        return Batch.Report("upscale", outcomes, common.Json, w =>
+        if (!json)
+            Console.Error.WriteLine($"restora upscale: {model}, {clock.Elapsed.TotalSeconds:0.0} s, peak memory {peakMb} MB");
+        return Batch.Report("upscale", outcomes, json, w =>
         {
-            w.WriteString("model", info.Name);
-            w.WriteNumber("scale", info.Scale);
+            w.WriteString("model", model);
+            w.WriteNumber("scale", scale);
             w.WriteNumber("seconds", Math.Round(clock.Elapsed.TotalSeconds, 3));
             w.WriteNumber("peak_memory_mb", peakMb);
         });
-    }
-
-    /// <summary>Networks enlarge color; alpha is enlarged with bicubic, as the pretrained path does.</summary>
-    static Image WithAlphaOf(Image source, Image restored)
-    {
-        restored.BitDepth = source.BitDepth;
-        if (!source.HasAlpha) return restored;
-        var result = new Image(restored.Width, restored.Height, source.Layout, source.BitDepth);
-        restored.Data.AsSpan(0, restored.Data.Length).CopyTo(result.Data);
-        var alpha = new Image(source.Width, source.Height, PixelLayout.Gray, source.BitDepth, source.Plane(source.Channels - 1).ToArray());
-        Resize.ByFactor(alpha, restored.Width / source.Width, ResizeMethod.Bicubic).Plane(0).CopyTo(result.Plane(result.Channels - 1));
-        return result;
     }
 
     /// <summary>A network Restora trained (shipped by name, or a restora train output), tiled the same way.</summary>
@@ -78,16 +70,7 @@ public static class UpscaleCommand
         var jobs = Batch.Plan("upscale", input, output);
         var clock = Stopwatch.StartNew();
         var outcomes = Batch.Run("upscale", jobs, common,
-            (image, job) => WithAlphaOf(image, network.Restore(image, new TaskSettings { Task = RestorationTask.SuperResolution, Scale = modelScale })));
-        long peakMb = Process.GetCurrentProcess().PeakWorkingSet64 >> 20;
-        if (!common.Json)
-            Console.Error.WriteLine($"restora upscale: {network.Name}, {clock.Elapsed.TotalSeconds:0.0} s, peak memory {peakMb} MB");
-        return Batch.Report("upscale", outcomes, common.Json, w =>
-        {
-            w.WriteString("model", network.Name);
-            w.WriteNumber("scale", modelScale);
-            w.WriteNumber("seconds", Math.Round(clock.Elapsed.TotalSeconds, 3));
-            w.WriteNumber("peak_memory_mb", peakMb);
-        });
+            (image, job) => RestoreCommand.WithAlphaOf(image, network.Restore(image, new TaskSettings { Task = RestorationTask.SuperResolution, Scale = modelScale })));
+        return Report(outcomes, network.Name, modelScale, clock, common.Json);
     }
 }
