@@ -98,4 +98,11 @@ public static class Common
 
     /// <summary>Flags of the commands that write images (declare them with the command's own flags).</summary>
     public static readonly string[] ImageOutputFlags = ["--strip-metadata"];
+
+    /// <summary>
+    /// <c>--tile PX</c> as the restorers and the tiler take it: absent is 0 (they choose), <c>--tile 0</c> is the
+    /// whole image at once (../shared/CLI.md), anything else the tile side.
+    /// </summary>
+    public static int Tile(Arguments args) =>
+        !args.IsSet("--tile") ? 0 : args.GetInt("--tile", 0, 0, 1 << 16) is int t and > 0 ? t : Restora.Models.Upscaling.TiledUpscaler.WholeImage;
 }

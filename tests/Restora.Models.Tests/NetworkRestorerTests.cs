@@ -1,3 +1,4 @@
+using Restora.Core;
 using Restora.Imaging;
 using Restora.Models.Architectures;
 
@@ -76,6 +77,26 @@ public class NetworkRestorerTests
         float worst = 0;
         for (int i = 0; i < whole.Data.Length; i++) worst = Math.Max(worst, Math.Abs(whole.Data[i] - tiled.Data[i]));
         Assert.True(worst < 1e-5f, $"largest difference {worst}");
+    }
+
+    [Fact]
+    public void UNetInferenceMatchesTheTrainingForward()
+    {
+        // Inference takes another road: Winograd 3x3 convs with ReLU and skips fused in, activations released as soon
+        // as read. Training records the plain ops on the direct kernels; the two must agree to float rounding.
+        var net = ArchitectureRegistry.Create("unet", ArchitectureOptions.Parse("features=8,blocks=2,noise_map=true,residual=true,channels=3"), new Random(5));
+        var rng = new Random(6);
+        var x = Tensor.Empty(1, 3, 40, 56);
+        var xs = x.Span;
+        for (int i = 0; i < xs.Length; i++) xs[i] = (float)rng.NextDouble();
+        var training = net.Forward(x).ToArray();
+        float[] inference;
+        using (Autograd.NoGrad()) inference = net.Forward(x).ToArray();
+        Assert.False(x.IsDisposed);
+        float worst = 0;
+        for (int i = 0; i < training.Length; i++) worst = Math.Max(worst, Math.Abs(training[i] - inference[i]));
+        Assert.True(worst < 1e-4f, $"largest difference {worst}");
+        Assert.True(worst > 0, "inference should have used its own kernels");
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public static class RestoreCommand
         var common = CommonOptions.From(args);
         string input = args.ExpectPositionals("INPUT")[0];
         string output = args.Get("-o") ?? args.Require("--output");
-        int tile = args.GetInt("--tile", 0, 0, 1 << 16);
+        int tile = Common.Tile(args);
         double? sigma = args.IsSet("--sigma") ? args.GetDouble("--sigma", 0, 0, 255) : null;
         int quality = args.GetInt("--quality", 10, 1, 100);
 

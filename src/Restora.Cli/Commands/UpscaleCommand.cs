@@ -17,7 +17,7 @@ public static class UpscaleCommand
         var common = CommonOptions.From(args);
         string input = args.ExpectPositionals("INPUT")[0];
         string output = args.Get("-o") ?? args.Require("--output");
-        int tile = args.GetInt("--tile", 0, 0, 1 << 16);
+        int tile = Common.Tile(args);
         int? scale = args.IsSet("--scale") ? args.GetInt("--scale", 4, 2, 8) : null;
         string name = args.Get("--model") ?? DefaultModel(scale ?? 4);
         var info = ModelCatalog.Find(name);

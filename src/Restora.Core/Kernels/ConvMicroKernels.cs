@@ -26,6 +26,7 @@ internal unsafe struct GatherBand
     public int Rows, Width;
 }
 
+[SkipLocalsInit]
 internal static unsafe class ConvMicroKernels
 {
     /// <summary>

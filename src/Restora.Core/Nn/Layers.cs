@@ -20,10 +20,16 @@ public sealed class Sequential : Module
     public int Count => layers.Count;
     public Module this[int i] => layers[i];
 
+    /// <summary>In inference each intermediate goes back to the pool once the next layer has read it.</summary>
     public override Tensor Forward(Tensor input)
     {
         var x = input;
-        foreach (var m in layers) x = m.Forward(x);
+        foreach (var m in layers)
+        {
+            var y = m.Forward(x);
+            if (x != input && y != x) Inference.Release(x);
+            x = y;
+        }
         return x;
     }
 }
@@ -56,6 +62,10 @@ public sealed class Conv2d : Module
     }
 
     public override Tensor Forward(Tensor input) => F.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+
+    /// <summary><c>act(conv(input)) + residual</c>, fused when no gradient is recorded (see <see cref="F.Conv2d(Tensor, Tensor, Tensor?, (int H, int W), (int H, int W), (int H, int W), int, ConvEpilogue, Tensor?)"/>).</summary>
+    public Tensor Forward(Tensor input, ConvEpilogue epilogue, Tensor? residual = null) =>
+        F.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups, epilogue, residual);
 }
 
 public sealed class ConvTranspose2d : Module

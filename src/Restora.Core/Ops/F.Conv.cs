@@ -10,7 +10,29 @@ public static partial class F
 
     /// <summary>2-D convolution, NCHW input, weight [out, in/groups, kh, kw] as in PyTorch.</summary>
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias,
-        (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups)
+        (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups) =>
+        Conv2d(input, weight, bias, stride, padding, dilation, groups, ConvEpilogue.None, null);
+
+    /// <summary>
+    /// <c>act(conv2d(input) + bias) + residual</c>: with no gradient to record, one fused pass (Winograd for 3x3
+    /// stride-1 convs) that never writes the convolution's own output to memory; otherwise the same ops one by one,
+    /// so training records exactly what the unfused calls would.
+    /// </summary>
+    public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias,
+        (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups, ConvEpilogue epilogue, Tensor? residual)
+    {
+        bool recording = Autograd.Needs(input, weight, bias) || residual is not null && Autograd.Needs(residual);
+        if (recording && (epilogue.HasActivation || residual is not null))
+        {
+            var y = Conv2d(input, weight, bias, stride, padding, dilation, groups);
+            if (epilogue.HasActivation) y = epilogue.NegativeSlope == 0 ? Relu(y) : LeakyRelu(y, epilogue.NegativeSlope);
+            return residual is null ? y : Add(y, residual);
+        }
+        return ConvCore(input, weight, bias, stride, padding, dilation, groups, recording ? null : (epilogue, residual));
+    }
+
+    static Tensor ConvCore(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding,
+        (int H, int W) dilation, int groups, (ConvEpilogue Epilogue, Tensor? Residual)? inference)
     {
         if (input.Rank != 4 || weight.Rank != 4)
             throw new ArgumentException($"conv2d: input {input.ShapeString} and weight {weight.ShapeString} must both be 4-D");
@@ -22,8 +44,15 @@ public static partial class F
             stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, groups);
         s.Validate();
         var y = Tensor.Empty(s.Batch, s.OutChannels, s.OutHeight, s.OutWidth);
+        if (inference is var (epilogue, residual))
+        {
+            if (residual is not null && !residual.SameShape(y))
+                throw new ArgumentException($"conv2d: residual {residual.ShapeString} does not match the output {y.ShapeString}");
+            ConvBackend.ForwardInference(s, input.ReadOnlySpan, weight.ReadOnlySpan, bias is null ? default : bias.ReadOnlySpan, y.Span,
+                epilogue, residual is null ? default : residual.ReadOnlySpan);
+            return y;
+        }
         ConvBackend.Forward(s, input.ReadOnlySpan, weight.ReadOnlySpan, bias is null ? default : bias.ReadOnlySpan, y.Span);
-        if (!Autograd.Needs(input, weight, bias)) return y;
         return Autograd.Record(y, "conv2d", [input, weight, bias], g =>
         {
             if (input.RequiresGrad)

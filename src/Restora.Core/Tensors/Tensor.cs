@@ -13,6 +13,7 @@ public sealed class Tensor : IDisposable
     readonly int[] shape;
     float[]? data;
     readonly bool pooled;
+    internal bool IsPooled => pooled;
     internal TensorScope? Owner;
 
     /// <summary>Number of elements (product of the shape; 1 for a 0-d scalar).</summary>

@@ -6,6 +6,11 @@ namespace Restora.Core;
 /// Where op results get their buffers. A private <see cref="ArrayPool{T}"/> rather than the shared one:
 /// the shared pool keeps only a few arrays per size per core, too few for the dozens of same-sized
 /// activations of one forward pass, so a loop would still allocate.
+///
+/// Arrays of 16 MB and more (the activations of large images) are pooled apart, best fit and exact size: a
+/// power-of-two bucket kept a 2K image's half-resolution activations from reusing the full-resolution ones the
+/// encoder had just released, and every new array is memory the kernel must clear on first touch (on the test
+/// machine about 1 s per GB, as long as the network itself took on a 2K denoise).
 /// </summary>
 public static class TensorPool
 {
@@ -14,11 +19,41 @@ public static class TensorPool
     // arrays that were live at once, so a generous per-size limit costs no memory beyond that peak.
     static readonly ArrayPool<float> pool = ArrayPool<float>.Create(maxArrayLength: 1 << 28, maxArraysPerBucket: 1024);
 
-    internal static float[] Rent(int length) => length == 0 ? [] : pool.Rent(length);
+    internal const int LargeLength = HugePages.MinLength;
+    const int MaxFreeLarge = 64;
+    static readonly List<float[]> freeLarge = [];
+
+    internal static float[] Rent(int length)
+    {
+        if (length == 0) return [];
+        if (length < LargeLength) return pool.Rent(length);
+        lock (freeLarge)
+        {
+            int best = -1;
+            for (int i = 0; i < freeLarge.Count; i++)
+                if (freeLarge[i].Length >= length && (best < 0 || freeLarge[i].Length < freeLarge[best].Length)) best = i;
+            if (best >= 0)
+            {
+                var found = freeLarge[best];
+                freeLarge.RemoveAt(best);
+                return found;
+            }
+        }
+        // Uninitialized: op results overwrite every element, and a fresh array's pages are zero anyway.
+        var array = GC.AllocateUninitializedArray<float>(length);
+        HugePages.Advise(array);
+        return array;
+    }
 
     internal static void Return(float[] array)
     {
-        if (array.Length > 0) pool.Return(array);
+        if (array.Length == 0) return;
+        if (array.Length < LargeLength) { pool.Return(array); return; }
+        lock (freeLarge)
+        {
+            freeLarge.Add(array);
+            if (freeLarge.Count > MaxFreeLarge) freeLarge.Remove(freeLarge.MinBy(a => a.Length)!);
+        }
     }
 }
 

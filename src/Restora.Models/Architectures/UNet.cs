@@ -24,7 +24,14 @@ public sealed class UNet : Module, INoiseLevelInput
                 new Conv2d(features, features, 3, padding: 1, bias: false, rng: rng), new ReLU(),
                 new Conv2d(features, features, 3, padding: 1, bias: false, rng: rng)));
 
-        public override Tensor Forward(Tensor input) => F.Add(input, res.Forward(input));
+        // conv-ReLU-conv plus the input, with the ReLU and the addition fused into the convs in inference.
+        public override Tensor Forward(Tensor input)
+        {
+            var hidden = ((Conv2d)res[0]).Forward(input, ConvEpilogue.Relu);
+            var output = ((Conv2d)res[2]).Forward(hidden, ConvEpilogue.None, residual: input);
+            Inference.Release(hidden);
+            return output;
+        }
     }
 
     readonly Conv2d head, tail;
@@ -77,14 +84,27 @@ public sealed class UNet : Module, INoiseLevelInput
         if (x0.Rank != 4 || x0.Dim(2) % 8 != 0 || x0.Dim(3) % 8 != 0)
             throw new ArgumentException($"U-Net needs an NCHW input with height and width multiples of 8, got {x0.ShapeString}");
         var x1 = head.Forward(x0);
+        if (x0 != image) Inference.Release(x0);
         var x2 = down1.Forward(x1);
         var x3 = down2.Forward(x2);
         var x4 = down3.Forward(x3);
         var x = body.Forward(x4);
-        x = up3.Forward(F.Add(x, x4));
-        x = up2.Forward(F.Add(x, x3));
-        x = up1.Forward(F.Add(x, x2));
-        var output = tail.Forward(F.Add(x, x1));
-        return residual ? F.Add(image, output) : output;
+        x = Up(up3, x, x4);
+        x = Up(up2, x, x3);
+        x = Up(up1, x, x2);
+        var sum = Inference.Sum(x, x1);
+        var output = tail.Forward(sum, ConvEpilogue.None, residual: residual ? image : null);
+        Inference.Release(sum);
+        return output;
+    }
+
+    /// <summary>The decoder step: the skip connection added, then upsampled; in inference each activation is given
+    /// back to the pool as soon as it has been read, so a 2K image needs a few activations' memory, not all of them.</summary>
+    static Tensor Up(Sequential up, Tensor x, Tensor skip)
+    {
+        var sum = Inference.Sum(x, skip);
+        var y = up.Forward(sum);
+        Inference.Release(sum);
+        return y;
     }
 }

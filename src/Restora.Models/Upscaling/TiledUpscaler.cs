@@ -17,6 +17,9 @@ public static class TiledUpscaler
     /// <param name="tile">Side of the part of the input each tile produces, in input pixels; 0 picks one from
     /// the memory budget (the whole image when it fits).</param>
     /// <param name="progress">Told (tiles done, tiles in all) after each tile.</param>
+    /// <summary>A tile side larger than any image: the whole image in one pass.</summary>
+    public const int WholeImage = 1 << 30;
+
     public static Image Upscale(Image image, ISuperResolutionNetwork net, int tile = 0, Action<int, int>? progress = null)
     {
         int s = net.Scale;

@@ -1,0 +1,131 @@
+using Restora.Core.Kernels;
+using static Restora.Core.Tests.Kernels.Conv2dTests;
+
+namespace Restora.Core.Tests.Kernels;
+
+public class WinogradTests
+{
+    /// <summary>Shapes that reach the edges of the tiling: sizes that are not multiples of 4, rows of several chunks
+    /// and of one short chunk, padding 0 and 2, channel counts that leave a partial block of 8.</summary>
+    public static readonly TheoryData<string, Conv2dShape> Shapes = new()
+    {
+        { "same padding, odd size", new(1, 8, 17, 23, 8, 3, 3, PadH: 1, PadW: 1) },
+        { "batch 2, 12 outputs (a partial channel block)", new(2, 16, 9, 13, 12, 3, 3, PadH: 1, PadW: 1) },
+        { "rows of several chunks", new(1, 8, 6, 410, 16, 3, 3, PadH: 1, PadW: 1) },
+        { "no padding", new(1, 9, 14, 30, 8, 3, 3) },
+        { "padding 2", new(1, 8, 10, 12, 9, 3, 3, PadH: 2, PadW: 2) },
+        { "64 channels, 64-wide", new(1, 64, 12, 64, 64, 3, 3, PadH: 1, PadW: 1) },
+        { "more outputs than inputs, tall", new(1, 8, 70, 9, 40, 3, 3, PadH: 1, PadW: 1) },
+    };
+
+    public static IEnumerable<object[]> ShapesOnEveryPath()
+    {
+        foreach (var path in Paths())
+            foreach (var row in Shapes)
+                yield return new[] { path[0], row[0], row[1] };
+    }
+
+    [Theory]
+    [MemberData(nameof(ShapesOnEveryPath))]
+    public void Forward_matches_the_direct_reference(ConvPathName path, string name, Conv2dShape s)
+    {
+        Assert.True(Winograd.Supports(s));
+        var (input, weight, bias) = Data(s, seed: 4);
+        var expected = new float[s.OutputLength];
+        Conv2dReference.Forward(s, input, weight, bias, expected);
+        var actual = Filled(s.OutputLength);
+        Winograd.Forward(ToPath(path), s, input, weight, bias, actual, ConvEpilogue.None, default);
+        AssertNear(expected, actual, $"{name}");
+
+        Conv2dReference.Forward(s, input, weight, ReadOnlySpan<float>.Empty, expected);
+        Winograd.Forward(ToPath(path), s, input, weight, ReadOnlySpan<float>.Empty, actual, ConvEpilogue.None, default);
+        AssertNear(expected, actual, $"{name} without bias");
+    }
+
+    [Theory]
+    [MemberData(nameof(ShapesOnEveryPath))]
+    public void Epilogue_applies_the_activation_then_adds_the_residual(ConvPathName path, string name, Conv2dShape s)
+    {
+        var (input, weight, bias) = Data(s, seed: 5);
+        var residual = Uniform(s.OutputLength, seed: 6);
+        var plain = new float[s.OutputLength];
+        Conv2dReference.Forward(s, input, weight, bias, plain);
+        foreach (var (epilogue, slope) in new[] { (ConvEpilogue.Relu, 0f), (ConvEpilogue.LeakyRelu(0.2f), 0.2f) })
+        {
+            var expected = plain.Select((v, i) => (v >= 0 ? v : v * slope) + residual[i]).ToArray();
+            var actual = Filled(s.OutputLength);
+            Winograd.Forward(ToPath(path), s, input, weight, bias, actual, epilogue, residual);
+            AssertNear(expected, actual, $"{name} slope {slope}");
+        }
+    }
+
+    [Fact]
+    public void Output_bits_do_not_depend_on_the_thread_count()
+    {
+        var s = new Conv2dShape(1, 16, 37, 150, 24, 3, 3, PadH: 1, PadW: 1);
+        var (input, weight, bias) = Data(s, seed: 7);
+        float[] Run(int threads)
+        {
+            int before = Compute.Threads;
+            Compute.Threads = threads;
+            try
+            {
+                var y = new float[s.OutputLength];
+                Winograd.Forward(s, input, weight, bias, y);
+                return y;
+            }
+            finally { Compute.Threads = before; }
+        }
+        var one = Run(1);
+        Assert.Equal(one, Run(2));
+        Assert.Equal(one, Run(3));
+    }
+
+    [Fact]
+    public void Shapes_it_does_not_take_are_refused()
+    {
+        Assert.False(Winograd.Supports(new Conv2dShape(1, 8, 16, 16, 8, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1)));
+        Assert.False(Winograd.Supports(new Conv2dShape(1, 8, 16, 16, 8, 5, 5, PadH: 2, PadW: 2)));
+        Assert.False(Winograd.Supports(new Conv2dShape(1, 3, 16, 16, 8, 3, 3, PadH: 1, PadW: 1)));
+        Assert.False(Winograd.Supports(new Conv2dShape(1, 8, 16, 16, 3, 3, 3, PadH: 1, PadW: 1)));
+        Assert.False(Winograd.Supports(new Conv2dShape(1, 8, 16, 16, 8, 3, 3, PadH: 1, PadW: 1, Groups: 2)));
+        var s = new Conv2dShape(1, 8, 16, 16, 8, 5, 5, PadH: 2, PadW: 2);
+        Assert.Throws<ArgumentException>(() => Winograd.Forward(s, new float[s.InputLength], new float[s.WeightLength], default, new float[s.OutputLength]));
+    }
+
+    static ConvPath ToPath(ConvPathName p) => p switch
+    {
+        ConvPathName.Vector512 => ConvPath.Vector512,
+        ConvPathName.Vector256 => ConvPath.Vector256,
+        ConvPathName.Vector256SixteenRegisters => ConvPath.Vector256SixteenRegisters,
+        _ => ConvPath.Scalar,
+    };
+
+    static (float[] Input, float[] Weight, float[] Bias) Data(Conv2dShape s, int seed) =>
+        (Uniform(s.InputLength, seed), Uniform(s.WeightLength, seed + 100), Uniform(s.OutChannels, seed + 200));
+
+    static float[] Uniform(long n, int seed)
+    {
+        var rng = new Random(seed);
+        var a = new float[n];
+        for (long i = 0; i < n; i++) a[i] = (float)(rng.NextDouble() * 2 - 1);
+        return a;
+    }
+
+    static float[] Filled(long n)
+    {
+        var a = new float[n];
+        Array.Fill(a, float.NaN);
+        return a;
+    }
+
+    /// <summary>Winograd's transforms round differently from the direct sum: within 1e-5 of the largest output,
+    /// a hundred times tighter than a wrong tap or a misplaced tile would miss by.</summary>
+    static void AssertNear(float[] expected, float[] actual, string what)
+    {
+        double scale = expected.Max(v => Math.Abs(v));
+        for (int i = 0; i < expected.Length; i++)
+            if (!(Math.Abs(expected[i] - actual[i]) <= 1e-5 * scale))
+                Assert.Fail($"{what}: element {i} is {actual[i]}, expected {expected[i]} (scale {scale})");
+    }
+}
