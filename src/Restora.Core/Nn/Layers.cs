@@ -64,8 +64,8 @@ public sealed class Conv2d : Module
     public override Tensor Forward(Tensor input) => F.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
 
     /// <summary><c>act(conv(input)) + residual</c>, fused when no gradient is recorded (see <see cref="F.Conv2d(Tensor, Tensor, Tensor?, (int H, int W), (int H, int W), (int H, int W), int, ConvEpilogue, Tensor?)"/>).</summary>
-    public Tensor Forward(Tensor input, ConvEpilogue epilogue, Tensor? residual = null) =>
-        F.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups, epilogue, residual);
+    public Tensor Forward(Tensor input, ConvEpilogue epilogue, Tensor? residual = null, bool overwriteResidual = false) =>
+        F.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups, epilogue, residual, overwriteResidual);
 }
 
 public sealed class ConvTranspose2d : Module

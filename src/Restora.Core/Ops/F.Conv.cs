@@ -18,8 +18,12 @@ public static partial class F
     /// stride-1 convs) that never writes the convolution's own output to memory; otherwise the same ops one by one,
     /// so training records exactly what the unfused calls would.
     /// </summary>
+    /// <param name="overwriteResidual">In inference, the result may be written over <paramref name="residual"/>
+    /// (each output reads only its own residual element), which the caller then no longer has: one activation less
+    /// alive in a residual block. Ignored while training, and where the direct kernel has to run.</param>
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias,
-        (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups, ConvEpilogue epilogue, Tensor? residual)
+        (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups, ConvEpilogue epilogue, Tensor? residual,
+        bool overwriteResidual = false)
     {
         bool recording = Autograd.Needs(input, weight, bias) || residual is not null && Autograd.Needs(residual);
         if (recording && (epilogue.HasActivation || residual is not null))
@@ -28,11 +32,11 @@ public static partial class F
             if (epilogue.HasActivation) y = epilogue.NegativeSlope == 0 ? Relu(y) : LeakyRelu(y, epilogue.NegativeSlope);
             return residual is null ? y : Add(y, residual);
         }
-        return ConvCore(input, weight, bias, stride, padding, dilation, groups, recording ? null : (epilogue, residual));
+        return ConvCore(input, weight, bias, stride, padding, dilation, groups, recording ? null : (epilogue, residual, overwriteResidual));
     }
 
     static Tensor ConvCore(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding,
-        (int H, int W) dilation, int groups, (ConvEpilogue Epilogue, Tensor? Residual)? inference)
+        (int H, int W) dilation, int groups, (ConvEpilogue Epilogue, Tensor? Residual, bool Overwrite)? inference)
     {
         if (input.Rank != 4 || weight.Rank != 4)
             throw new ArgumentException($"conv2d: input {input.ShapeString} and weight {weight.ShapeString} must both be 4-D");
@@ -43,17 +47,19 @@ public static partial class F
         var s = new Conv2dShape(input.Dim(0), input.Dim(1), input.Dim(2), input.Dim(3), weight.Dim(0), weight.Dim(2), weight.Dim(3),
             stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, groups);
         s.Validate();
-        var y = Tensor.Empty(s.Batch, s.OutChannels, s.OutHeight, s.OutWidth);
-        if (inference is var (epilogue, residual))
+        if (inference is var (epilogue, residual, overwrite))
         {
-            if (residual is not null && !residual.SameShape(y))
-                throw new ArgumentException($"conv2d: residual {residual.ShapeString} does not match the output {y.ShapeString}");
+            int[] shape = [s.Batch, s.OutChannels, s.OutHeight, s.OutWidth];
+            if (residual is not null && !residual.ShapeArray.AsSpan().SequenceEqual(shape))
+                throw new ArgumentException($"conv2d: residual {residual.ShapeString} does not match the output {Tensor.FormatShape(shape)}");
+            var y = overwrite && residual is { IsPooled: true } && Winograd.Supports(s) && residual != input ? residual : Tensor.Empty(shape);
             ConvBackend.ForwardInference(s, input.ReadOnlySpan, weight.ReadOnlySpan, bias is null ? default : bias.ReadOnlySpan, y.Span,
                 epilogue, residual is null ? default : residual.ReadOnlySpan);
             return y;
         }
-        ConvBackend.Forward(s, input.ReadOnlySpan, weight.ReadOnlySpan, bias is null ? default : bias.ReadOnlySpan, y.Span);
-        return Autograd.Record(y, "conv2d", [input, weight, bias], g =>
+        var output = Tensor.Empty(s.Batch, s.OutChannels, s.OutHeight, s.OutWidth);
+        ConvBackend.Forward(s, input.ReadOnlySpan, weight.ReadOnlySpan, bias is null ? default : bias.ReadOnlySpan, output.Span);
+        return Autograd.Record(output, "conv2d", [input, weight, bias], g =>
         {
             if (input.RequiresGrad)
             {

@@ -24,12 +24,16 @@ public sealed class UNet : Module, INoiseLevelInput
                 new Conv2d(features, features, 3, padding: 1, bias: false, rng: rng), new ReLU(),
                 new Conv2d(features, features, 3, padding: 1, bias: false, rng: rng)));
 
-        // conv-ReLU-conv plus the input, with the ReLU and the addition fused into the convs in inference.
-        public override Tensor Forward(Tensor input)
+        public override Tensor Forward(Tensor input) => Forward(input, consumeInput: false);
+
+        /// <summary>conv-ReLU-conv plus the input, with the ReLU and the addition fused into the convs in inference;
+        /// with <paramref name="consumeInput"/> the output may be written over the input, which the caller gives up.</summary>
+        public Tensor Forward(Tensor input, bool consumeInput)
         {
             var hidden = ((Conv2d)res[0]).Forward(input, ConvEpilogue.Relu);
-            var output = ((Conv2d)res[2]).Forward(hidden, ConvEpilogue.None, residual: input);
+            var output = ((Conv2d)res[2]).Forward(hidden, ConvEpilogue.None, residual: input, overwriteResidual: consumeInput);
             Inference.Release(hidden);
+            if (consumeInput && output != input) Inference.Release(input);
             return output;
         }
     }
@@ -85,10 +89,10 @@ public sealed class UNet : Module, INoiseLevelInput
             throw new ArgumentException($"U-Net needs an NCHW input with height and width multiples of 8, got {x0.ShapeString}");
         var x1 = head.Forward(x0);
         if (x0 != image) Inference.Release(x0);
-        var x2 = down1.Forward(x1);
-        var x3 = down2.Forward(x2);
-        var x4 = down3.Forward(x3);
-        var x = body.Forward(x4);
+        var x2 = Blocks(down1, x1);
+        var x3 = Blocks(down2, x2);
+        var x4 = Blocks(down3, x3);
+        var x = Blocks(body, x4);
         x = Up(up3, x, x4);
         x = Up(up2, x, x3);
         x = Up(up1, x, x2);
@@ -103,8 +107,26 @@ public sealed class UNet : Module, INoiseLevelInput
     static Tensor Up(Sequential up, Tensor x, Tensor skip)
     {
         var sum = Inference.Sum(x, skip);
-        var y = up.Forward(sum);
+        var y = Blocks(up, sum);
         Inference.Release(sum);
         return y;
+    }
+
+    /// <summary>
+    /// A stage's layers in order, as <see cref="Sequential"/> runs them, except that in inference every residual block
+    /// after the stage's input writes its output over its own input: the stage then holds its input (a skip
+    /// connection), one block's hidden activation and one output, instead of a second output besides.
+    /// </summary>
+    static Tensor Blocks(Sequential stage, Tensor input)
+    {
+        var x = input;
+        for (int i = 0; i < stage.Count; i++)
+        {
+            bool temporary = x != input && Inference.Active;
+            var y = stage[i] is ResBlock block ? block.Forward(x, consumeInput: temporary) : stage[i].Forward(x);
+            if (temporary && y != x && !x.IsDisposed) Inference.Release(x);
+            x = y;
+        }
+        return x;
     }
 }
