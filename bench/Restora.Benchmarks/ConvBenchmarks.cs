@@ -37,6 +37,8 @@ public class ConvBenchmarks
     }
 
     [Benchmark] public void Forward() => Conv2d.Forward(shape, input, weight, bias, output);
+    /// <summary>The forward pass inference runs: Winograd F(4x4, 3x3) for these shapes.</summary>
+    [Benchmark] public void WinogradForward() => Winograd.Forward(shape, input, weight, bias, output);
     [Benchmark] public void BackwardInput() => Conv2d.BackwardInput(shape, gradOutput, weight, gradInput);
     [Benchmark] public void BackwardWeight() => Conv2d.BackwardWeight(shape, input, gradOutput, gradWeight, gradBias);
 

@@ -23,7 +23,7 @@ public static class Program
           train --task sr|denoise|deblock|deblur --arch NAME --data DIR -o MODEL.safetensors [--scale N]
                 [--patch PX] [--batch N] [--iters N] [--lr X] [--resume CKPT] [--json]  (restora train --help for more)
           bench model NAME [--size PX] [--repeat N] [--json]
-          bench conv [--cin C] [--cout C] [--size PX] [--kernel K] [--backward] [--threads N] [--json]
+          bench conv [--cin C] [--cout C] [--size PX] [--kernel K] [--backward | --inference] [--threads N] [--json]
           bench ssim|resize [--size PX] [--repeat N] [--json]
 
         every command: --json, --overwrite, --threads N, --max-pixels N (pixels, or 50M for megapixels)

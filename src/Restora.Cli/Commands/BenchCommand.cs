@@ -41,16 +41,17 @@ public static class BenchCommand
         return 0;
     }
 
-    /// <summary>restora bench conv [--cin C] [--cout C] [--size PX] [--kernel K] [--backward] [--threads N] [--json]</summary>
+    /// <summary>restora bench conv [--cin C] [--cout C] [--size PX] [--kernel K] [--backward | --inference] [--threads N] [--json]</summary>
     static int Conv(string[] argv)
     {
-        var args = Arguments.Parse("bench conv", argv, ["--cin", "--cout", "--size", "--kernel"], ["--backward"]);
+        var args = Arguments.Parse("bench conv", argv, ["--cin", "--cout", "--size", "--kernel"], ["--backward", "--inference"]);
         var common = CommonOptions.From(args);
         args.ExpectPositionals();
         int cin = args.GetInt("--cin", 64, 1, 4096), cout = args.GetInt("--cout", 64, 1, 4096);
         int size = args.GetInt("--size", 256, 1, 8192), kernel = args.GetInt("--kernel", 3, 1, 31);
-        bool backward = args.Has("--backward");
-        var (gflops, seconds) = Restora.Core.Kernels.ConvBenchmark.Run(cin, cout, size, kernel, backward, Restora.Core.Compute.Threads);
+        bool backward = args.Has("--backward"), inference = args.Has("--inference");
+        if (backward && inference) throw new UserError("bench conv: --backward and --inference exclude each other (inference has no backward pass)");
+        var (gflops, seconds) = Restora.Core.Kernels.ConvBenchmark.Run(cin, cout, size, kernel, backward, Restora.Core.Compute.Threads, inference);
         if (common.Json)
             Json.Write(w =>
             {
@@ -58,7 +59,7 @@ public static class BenchCommand
                 w.WriteNumber("seconds", Math.Round(seconds, 6));
             });
         else
-            Console.WriteLine($"conv {cin}->{cout} {kernel}x{kernel} on {size}x{size}{(backward ? " forward+backward" : "")}: " +
+            Console.WriteLine($"conv {cin}->{cout} {kernel}x{kernel} on {size}x{size}{(backward ? " forward+backward" : inference ? " inference" : "")}: " +
                               $"{gflops:0.0} GFLOP/s, {seconds * 1000:0.00} ms median ({Restora.Core.Compute.Threads} threads)");
         return 0;
     }

@@ -6,11 +6,15 @@ namespace Restora.Core.Kernels;
 /// The Restora side of /work/shared/tools/torch-conv-bench.py, measured the same way so the two GFLOP/s figures
 /// compare directly: batch 1, "same" padding, median of 9 calls after 3 warm-ups, and a backward step counted as
 /// three convolutions (forward, input gradient, weight gradient), like torch's conv(x).sum().backward().
+/// With <c>inference</c> the forward is the one inference runs (Winograd for 3x3 convs), and the GFLOP/s are
+/// counted as the direct convolution's, so the figure says how much faster it gets the same result.
 /// </summary>
 public static class ConvBenchmark
 {
-    public static (double Gflops, double Seconds) Run(int cin, int cout, int size, int kernel, bool backward, int threads)
+    public static (double Gflops, double Seconds) Run(int cin, int cout, int size, int kernel, bool backward, int threads,
+        bool inference = false)
     {
+        if (inference && backward) throw new ArgumentException("conv benchmark: inference has no backward pass");
         var s = new Conv2dShape(1, cin, size, size, cout, kernel, kernel, PadH: kernel / 2, PadW: kernel / 2);
         s.Validate();
         var rng = new Random(12345);
@@ -26,7 +30,8 @@ public static class ConvBenchmark
 
         void Step()
         {
-            Conv2d.Forward(s, input, weight, bias, output);
+            if (inference) ConvBackend.ForwardInference(s, input, weight, bias, output, ConvEpilogue.None, default);
+            else Conv2d.Forward(s, input, weight, bias, output);
             if (!backward) return;
             Conv2d.BackwardInput(s, gradOutput, weight, gradInput);
             Conv2d.BackwardWeight(s, input, gradOutput, gradWeight, gradBias);

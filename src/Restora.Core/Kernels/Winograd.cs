@@ -239,6 +239,7 @@ public static unsafe class Winograd
     }
 
     /// <summary>An input row from column <paramref name="x0"/> on, zero outside the image, copied into <paramref name="row"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static float* FillRow(float* source, int width, int x0, float* row, int length)
     {
         var dst = new Span<float>(row, length);
