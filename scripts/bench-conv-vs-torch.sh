@@ -13,9 +13,10 @@ for ((r = 1; r <= rounds; r++)); do
   # The last shape is the thick ESRGAN's dense-block conv (cout 32 at 128 px).
   for shape in "64 64 256" "32 32 256" "64 32 128"; do
     read -r cin cout size <<<"$shape"
-    for mode in "" "--backward"; do
+    # --inference: Restora's inference forward (Winograd) against the same torch forward.
+    for mode in "" "--backward" "--inference"; do
       a=$($ours $cin $cout $size 3 $mode --threads "$threads" | gf)
-      b=$($torch $cin $cout $size 3 $mode --threads "$threads" | gf)
+      b=$($torch $cin $cout $size 3 ${mode/--inference/} --threads "$threads" | gf)
       echo "round $r  ${cin}->${cout}@${size} ${mode:-forward}  restora $a  torch $b" | tee -a "$results"
     done
   done

@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 using Restora.Core;
 using Restora.Core.Kernels;
 
-// `conv CIN COUT SIZE [KERNEL] [--backward] [--threads N] [--batch N]` prints the same JSON as torch-conv-bench.py, so the two
+// `conv CIN COUT SIZE [KERNEL] [--backward | --inference] [--threads N] [--batch N]` prints the same JSON as torch-conv-bench.py, so the two
 // can run back to back in one shell line; `--passes` instead times forward, input and weight gradient separately
 // (median of 9 after 3 warm-ups each). Anything else goes to BenchmarkDotNet.
 if (args.Length >= 4 && args[0] == "conv")
@@ -18,7 +18,8 @@ if (args.Length >= 4 && args[0] == "conv")
         PrintPasses(numbers[0], numbers[1], numbers[2], kernel, threads, batch);
         return;
     }
-    var (gflops, seconds) = ConvBenchmark.Run(numbers[0], numbers[1], numbers[2], kernel, args.Contains("--backward"), threads);
+    var (gflops, seconds) = ConvBenchmark.Run(numbers[0], numbers[1], numbers[2], kernel, args.Contains("--backward"), threads,
+        inference: args.Contains("--inference"));
     Console.WriteLine($"{{\"gflops\": {gflops:F1}, \"seconds\": {seconds:F5}}}");
     return;
 }

@@ -45,10 +45,13 @@ public class Conv2dTests
         yield return new object[] { ConvPathName.Scalar };
     }
 
-    public static IEnumerable<object[]> ShapesOnEveryPath()
+    public static IEnumerable<object[]> ShapesOnEveryPath() => OnEveryPath(Shapes);
+
+    /// <summary>Every (path, name, shape) row for a set of shapes.</summary>
+    public static IEnumerable<object[]> OnEveryPath(TheoryData<string, Conv2dShape> shapes)
     {
         foreach (var path in Paths())
-            foreach (var row in Shapes)
+            foreach (var row in shapes)
                 yield return new[] { path[0], row[0], row[1] };
     }
 
@@ -208,7 +211,7 @@ public class Conv2dTests
     /// <summary>xunit needs a public type to show in test names; mirrors the internal <see cref="ConvPath"/>.</summary>
     public enum ConvPathName { Vector512, Vector256, Vector256SixteenRegisters, Scalar }
 
-    static ConvPath Map(ConvPathName p) => p switch
+    internal static ConvPath Map(ConvPathName p) => p switch
     {
         ConvPathName.Vector512 => ConvPath.Vector512,
         ConvPathName.Vector256 => ConvPath.Vector256,

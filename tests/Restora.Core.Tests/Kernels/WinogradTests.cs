@@ -18,12 +18,7 @@ public class WinogradTests
         { "more outputs than inputs, tall", new(1, 8, 70, 9, 40, 3, 3, PadH: 1, PadW: 1) },
     };
 
-    public static IEnumerable<object[]> ShapesOnEveryPath()
-    {
-        foreach (var path in Paths())
-            foreach (var row in Shapes)
-                yield return new[] { path[0], row[0], row[1] };
-    }
+    public static IEnumerable<object[]> ShapesOnEveryPath() => OnEveryPath(Shapes);
 
     [Theory]
     [MemberData(nameof(ShapesOnEveryPath))]
@@ -34,11 +29,11 @@ public class WinogradTests
         var expected = new float[s.OutputLength];
         Conv2dReference.Forward(s, input, weight, bias, expected);
         var actual = Filled(s.OutputLength);
-        Winograd.Forward(ToPath(path), s, input, weight, bias, actual, ConvEpilogue.None, default);
+        Winograd.Forward(Map(path), s, input, weight, bias, actual, ConvEpilogue.None, default);
         AssertNear(expected, actual, $"{name}");
 
         Conv2dReference.Forward(s, input, weight, ReadOnlySpan<float>.Empty, expected);
-        Winograd.Forward(ToPath(path), s, input, weight, ReadOnlySpan<float>.Empty, actual, ConvEpilogue.None, default);
+        Winograd.Forward(Map(path), s, input, weight, ReadOnlySpan<float>.Empty, actual, ConvEpilogue.None, default);
         AssertNear(expected, actual, $"{name} without bias");
     }
 
@@ -54,7 +49,7 @@ public class WinogradTests
         {
             var expected = plain.Select((v, i) => (v >= 0 ? v : v * slope) + residual[i]).ToArray();
             var actual = Filled(s.OutputLength);
-            Winograd.Forward(ToPath(path), s, input, weight, bias, actual, epilogue, residual);
+            Winograd.Forward(Map(path), s, input, weight, bias, actual, epilogue, residual);
             AssertNear(expected, actual, $"{name} slope {slope}");
         }
     }
@@ -92,14 +87,6 @@ public class WinogradTests
         var s = new Conv2dShape(1, 8, 16, 16, 8, 5, 5, PadH: 2, PadW: 2);
         Assert.Throws<ArgumentException>(() => Winograd.Forward(s, new float[s.InputLength], new float[s.WeightLength], default, new float[s.OutputLength]));
     }
-
-    static ConvPath ToPath(ConvPathName p) => p switch
-    {
-        ConvPathName.Vector512 => ConvPath.Vector512,
-        ConvPathName.Vector256 => ConvPath.Vector256,
-        ConvPathName.Vector256SixteenRegisters => ConvPath.Vector256SixteenRegisters,
-        _ => ConvPath.Scalar,
-    };
 
     static (float[] Input, float[] Weight, float[] Bias) Data(Conv2dShape s, int seed) =>
         (Uniform(s.InputLength, seed), Uniform(s.WeightLength, seed + 100), Uniform(s.OutChannels, seed + 200));
