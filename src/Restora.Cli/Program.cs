@@ -19,6 +19,7 @@ public static class Program
           denoise INPUT -o OUT [--sigma S] [--model NAME|FILE] [--tile PX] [--json]
           deblock INPUT -o OUT [--quality Q] [--model NAME|FILE] [--tile PX] [--json]
           deblur  INPUT -o OUT [--model NAME|FILE] [--tile PX] [--json]
+          (--tile 0: the whole image at once; without --tile a size is chosen; the pixels are the same either way)
           models list|pull NAME|info NAME [--json]
           train --task sr|denoise|deblock|deblur --arch NAME --data DIR -o MODEL.safetensors [--scale N]
                 [--patch PX] [--batch N] [--iters N] [--lr X] [--resume CKPT] [--json]  (restora train --help for more)
