@@ -31,6 +31,8 @@ public static unsafe class Winograd
         s.KernelH == 3 && s.KernelW == 3 && s.StrideH == 1 && s.StrideW == 1 && s.DilationH == 1 && s.DilationW == 1
         && s.Groups == 1 && s.InChannels >= 8 && s.OutChannels >= 8 && s.OutWidth >= 8 && s.OutHeight >= 4;
 
+    /// <summary><c>output = epilogue(conv(input) + bias) + residual</c>. The residual may be the output itself (each
+    /// output element reads only its own residual element, just before writing it); the input may not.</summary>
     public static void Forward(in Conv2dShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, Span<float> output, ConvEpilogue epilogue = default, ReadOnlySpan<float> residual = default) =>
         Forward(Conv2d.BestPath, s, input, weight, bias, output, epilogue, residual);

@@ -54,6 +54,19 @@ public class WinogradTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(ShapesOnEveryPath))]
+    public void The_residual_may_be_the_output_itself(ConvPathName path, string name, Conv2dShape s)
+    {
+        var (input, weight, bias) = Data(s, seed: 8);
+        var residual = Uniform(s.OutputLength, seed: 9);
+        var separate = Filled(s.OutputLength);
+        Winograd.Forward(Map(path), s, input, weight, bias, separate, ConvEpilogue.Relu, residual);
+        var inPlace = (float[])residual.Clone();
+        Winograd.Forward(Map(path), s, input, weight, bias, inPlace, ConvEpilogue.Relu, inPlace);
+        Assert.True(separate.SequenceEqual(inPlace), name);
+    }
+
     [Fact]
     public void Output_bits_do_not_depend_on_the_thread_count()
     {
