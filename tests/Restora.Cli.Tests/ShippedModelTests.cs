@@ -53,9 +53,9 @@ public class ShippedModelTests
     public void Deblock_gains_about_ARCNNs_1_2_dB_at_quality_10_on_CBSD68()
     {
         var (psnr, input) = Eval("--data", Data("CBSD68"), "--task", "deblock", "--quality", "10", "--method", "restora-deblock");
-        Assert.InRange(psnr, 27.0306 - 0.01, 27.0306 + 0.01);
-        // 1.197 dB: 0.003 short of the target, said so in the README.
-        Assert.True(psnr - input >= 1.19, $"gain {psnr - input:0.000} dB");
+        Assert.InRange(psnr, 27.0736 - 0.01, 27.0736 + 0.01);
+        // 1.240 dB after 15,000 iterations: ARCNN's +1.2 met.
+        Assert.True(psnr - input >= 1.2, $"gain {psnr - input:0.000} dB");
     }
 
     [Theory]
