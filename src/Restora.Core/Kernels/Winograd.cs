@@ -92,7 +92,7 @@ public static unsafe class Winograd
             fixed (int* pc = cols)
             {
                 TransformWeights(a.Weight, cin, cout, blocks, u);
-                var shared = new Shared(u, z, pb, pc, chunkTiles, tilesX, blocks);
+                var shared = new Shared(u, z, pb, pc, chunkTiles, blocks);
                 int units = s.Batch * tilesY * chunks;
                 Compute.For(units, unit => RunUnit<TOps, TVec>(a, shared, unit / chunks % tilesY, unit % chunks, unit / chunks / tilesY));
             }
@@ -100,11 +100,11 @@ public static unsafe class Winograd
         finally { ArrayPool<float>.Shared.Return(packed); }
     }
 
-    readonly struct Shared(float* u, float* zeros, float* bias, int* cols, int chunkTiles, int tilesX, int blocks)
+    readonly struct Shared(float* u, float* zeros, float* bias, int* cols, int chunkTiles, int blocks)
     {
         public readonly float* U = u, Zeros = zeros, Bias = bias;
         public readonly int* Cols = cols;
-        public readonly int ChunkTiles = chunkTiles, TilesX = tilesX, Blocks = blocks;
+        public readonly int ChunkTiles = chunkTiles, Blocks = blocks;
     }
 
     /// <summary>U = G g Gᵀ per (out, in) pair, in double, packed [ξ][out block][in][8] with zero channels past the end.</summary>
