@@ -29,3 +29,16 @@ public static class Inference
         return x;
     }
 }
+
+/// <summary>
+/// A module that can write its output over its input (a residual block whose last conv adds the input back, element
+/// by element). <see cref="Sequential"/> lets it, in inference, for every input that is its own intermediate, so a
+/// stage of such blocks holds one output instead of two.
+/// </summary>
+public interface IConsumesInput
+{
+    /// <summary>With <paramref name="consumeInput"/> the caller gives the input up: the output may be written over it,
+    /// or the input released.</summary>
+    Tensor Forward(Tensor input, bool consumeInput);
+}
+

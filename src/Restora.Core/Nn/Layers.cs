@@ -20,14 +20,16 @@ public sealed class Sequential : Module
     public int Count => layers.Count;
     public Module this[int i] => layers[i];
 
-    /// <summary>In inference each intermediate goes back to the pool once the next layer has read it.</summary>
+    /// <summary>In inference each intermediate goes back to the pool once the next layer has read it, and a layer
+    /// that can (<see cref="IConsumesInput"/>) writes its output over it.</summary>
     public override Tensor Forward(Tensor input)
     {
         var x = input;
         foreach (var m in layers)
         {
-            var y = m.Forward(x);
-            if (x != input && y != x) Inference.Release(x);
+            bool intermediate = x != input;
+            var y = intermediate && Inference.Active && m is IConsumesInput c ? c.Forward(x, consumeInput: true) : m.Forward(x);
+            if (intermediate && y != x) Inference.Release(x);
             x = y;
         }
         return x;

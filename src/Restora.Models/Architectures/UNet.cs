@@ -15,7 +15,7 @@ namespace Restora.Models.Architectures;
 /// </summary>
 public sealed class UNet : Module, INoiseLevelInput
 {
-    sealed class ResBlock : Module
+    sealed class ResBlock : Module, IConsumesInput
     {
         readonly Sequential res;
 
@@ -89,10 +89,10 @@ public sealed class UNet : Module, INoiseLevelInput
             throw new ArgumentException($"U-Net needs an NCHW input with height and width multiples of 8, got {x0.ShapeString}");
         var x1 = head.Forward(x0);
         if (x0 != image) Inference.Release(x0);
-        var x2 = Blocks(down1, x1);
-        var x3 = Blocks(down2, x2);
-        var x4 = Blocks(down3, x3);
-        var x = Blocks(body, x4);
+        var x2 = down1.Forward(x1);
+        var x3 = down2.Forward(x2);
+        var x4 = down3.Forward(x3);
+        var x = body.Forward(x4);
         x = Up(up3, x, x4);
         x = Up(up2, x, x3);
         x = Up(up1, x, x2);
@@ -107,26 +107,8 @@ public sealed class UNet : Module, INoiseLevelInput
     static Tensor Up(Sequential up, Tensor x, Tensor skip)
     {
         var sum = Inference.Sum(x, skip);
-        var y = Blocks(up, sum);
+        var y = up.Forward(sum);
         Inference.Release(sum);
         return y;
-    }
-
-    /// <summary>
-    /// A stage's layers in order, as <see cref="Sequential"/> runs them, except that in inference every residual block
-    /// after the stage's input writes its output over its own input: the stage then holds its input (a skip
-    /// connection), one block's hidden activation and one output, instead of a second output besides.
-    /// </summary>
-    static Tensor Blocks(Sequential stage, Tensor input)
-    {
-        var x = input;
-        for (int i = 0; i < stage.Count; i++)
-        {
-            bool temporary = x != input && Inference.Active;
-            var y = stage[i] is ResBlock block ? block.Forward(x, consumeInput: temporary) : stage[i].Forward(x);
-            if (temporary && y != x && !x.IsDisposed) Inference.Release(x);
-            x = y;
-        }
-        return x;
     }
 }
