@@ -19,6 +19,10 @@ public static class TensorPool
     // arrays that were live at once, so a generous per-size limit costs no memory beyond that peak.
     static readonly ArrayPool<float> pool = ArrayPool<float>.Create(maxArrayLength: 1 << 28, maxArraysPerBucket: 1024);
 
+    /// <summary>Arrays longer than this come from the best-fit list; shorter ones from the power-of-two buckets, whose
+    /// largest bucket is exactly this long. The two ranges must not overlap: a bucket array returned to the large
+    /// list (as when the split was on the requested length) never comes back to its bucket, and every training step
+    /// then allocated its 2.56M-float activations afresh (DnCNN 17x64, batch 16 of 50x50: 1.9 s a step, not 0.8).</summary>
     internal const int LargeLength = HugePages.MinLength;
     const int MaxFreeLarge = 64;
     static readonly List<float[]> freeLarge = [];
@@ -26,7 +30,7 @@ public static class TensorPool
     internal static float[] Rent(int length)
     {
         if (length == 0) return [];
-        if (length < LargeLength) return pool.Rent(length);
+        if (length <= LargeLength) return pool.Rent(length);
         lock (freeLarge)
         {
             int best = -1;
@@ -48,7 +52,7 @@ public static class TensorPool
     internal static void Return(float[] array)
     {
         if (array.Length == 0) return;
-        if (array.Length < LargeLength) { pool.Return(array); return; }
+        if (array.Length <= LargeLength) { pool.Return(array); return; }
         lock (freeLarge)
         {
             freeLarge.Add(array);
