@@ -13,24 +13,31 @@ public sealed record JobOutcome(ImageJob Job, string Status, string? Error = nul
 /// </summary>
 public static class Batch
 {
+    /// <summary>
+    /// The images <paramref name="input"/> names: itself when it is a file, else the folder's images in name order
+    /// (other files skipped with a warning). A missing path or a folder without images is a <see cref="UserError"/>.
+    /// </summary>
+    public static List<string> ListImages(string command, string input)
+    {
+        if (!Directory.Exists(input))
+            return File.Exists(input) ? [input] : throw new UserError($"{input}: no such file or folder");
+        var files = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(input).Order(StringComparer.Ordinal))
+        {
+            if (ImageFile.HasImageExtension(file)) files.Add(file);
+            else Console.Error.WriteLine($"restora {command}: skipping {file}: not an image file (.png, .jpg, .jpeg or .webp)");
+        }
+        if (files.Count == 0) throw new UserError($"{input}: no images in this folder");
+        return files;
+    }
+
     /// <summary>Pairs each input image with its output path. Non-image files in a folder are skipped with a warning.</summary>
     public static List<ImageJob> Plan(string command, string input, string output)
     {
         if (Directory.Exists(input))
         {
             if (File.Exists(output)) throw new UserError($"{output}: is a file; a folder input needs an output folder");
-            var jobs = new List<ImageJob>();
-            foreach (var file in Directory.EnumerateFiles(input).Order(StringComparer.Ordinal))
-            {
-                if (!ImageFile.HasImageExtension(file))
-                {
-                    Console.Error.WriteLine($"restora {command}: skipping {file}: not an image file (.png, .jpg, .jpeg or .webp)");
-                    continue;
-                }
-                jobs.Add(new ImageJob(file, Path.Combine(output, Path.GetFileName(file))));
-            }
-            if (jobs.Count == 0) throw new UserError($"{input}: no images in this folder");
-            return jobs;
+            return ListImages(command, input).Select(file => new ImageJob(file, Path.Combine(output, Path.GetFileName(file)))).ToList();
         }
         if (!File.Exists(input)) throw new UserError($"{input}: no such file or folder");
         string target = Directory.Exists(output) ? Path.Combine(output, Path.GetFileName(input)) : output;

@@ -4,10 +4,37 @@ using Restora.Imaging;
 namespace Restora.Cli;
 
 /// <summary>The options every command shares, read once.</summary>
+/// <param name="Json">One JSON object on stdout.</param>
+/// <param name="Overwrite">Replace existing outputs.</param>
+/// <param name="Decode">Limits for decoding untrusted images.</param>
 /// <param name="StripMetadata">Write outputs without the input's EXIF, XMP and ICC profile (only commands that
-/// declare <see cref="Common.ImageOutputFlags"/> accept the flag).</param>
+/// write images accept the flag).</param>
 public sealed record CommonOptions(bool Json, bool Overwrite, DecodeOptions Decode, bool StripMetadata = false)
 {
+    /// <summary>Options every command takes.</summary>
+    public static IReadOnlyList<OptionSpec> Shared { get; } =
+    [
+        new("--json", "print one JSON object on stdout (progress and logs go to stderr)"),
+        new("--overwrite", "replace existing outputs (otherwise they are kept, and skipped in a folder)"),
+        new("--threads", "threads to compute with (default: every core)", "N"),
+        new("--max-pixels", "refuse images larger than this many pixels before decoding them (default 100M; 50M = 50 megapixels)", "N"),
+    ];
+
+    /// <summary>Options of the commands that write images.</summary>
+    public static IReadOnlyList<OptionSpec> ImageOutput { get; } =
+        [new("--strip-metadata", "write outputs without the input's EXIF, XMP, IPTC and ICC profile")];
+
+    /// <summary><c>-o OUT</c> as every command that writes files takes it.</summary>
+    public static OptionSpec Output { get; } = new("-o", "output file, or folder when INPUT is a folder", "OUT", "--output");
+
+    /// <summary><c>--tile PX</c> as the restorers and upscalers take it.</summary>
+    public static OptionSpec TileOption { get; } =
+        new("--tile", "tile side in pixels; 0 = the whole image at once; default: chosen from the image size (same pixels either way)", "PX");
+
+    /// <summary>INPUT, a file or a folder.</summary>
+    public static PositionalSpec Input { get; } = new("INPUT", "an image, or a folder of images");
+
+    /// <summary>Reads the shared options (and sets the thread count).</summary>
     public static CommonOptions From(Arguments args)
     {
         if (args.IsSet("--threads")) Restora.Core.Compute.Threads = args.GetInt("--threads", 0, 1, 1024);
@@ -15,6 +42,13 @@ public sealed record CommonOptions(bool Json, bool Overwrite, DecodeOptions Deco
         return new CommonOptions(args.Has("--json"), args.Has("--overwrite"), new DecodeOptions { MaxPixels = maxPixels },
             args.Has("--strip-metadata"));
     }
+
+    /// <summary>
+    /// <c>--tile PX</c> as the restorers and the tiler take it: absent is 0 (they choose), <c>--tile 0</c> is the
+    /// whole image at once (../shared/CLI.md), anything else the tile side.
+    /// </summary>
+    public static int Tile(Arguments args) =>
+        !args.IsSet("--tile") ? 0 : args.GetInt("--tile", 0, 0, 1 << 16) is int t and > 0 ? t : Restora.Models.Upscaling.TiledUpscaler.WholeImage;
 
     /// <summary>A pixel count, or megapixels with an M suffix: "100M" = 100,000,000.</summary>
     static long ParsePixels(string command, string s)

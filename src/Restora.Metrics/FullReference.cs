@@ -14,19 +14,6 @@ public static class FullReference
     /// CLI's <c>--threads</c>); results do not depend on it.</summary>
     static int Threads => Restora.Core.Compute.Threads;
 
-    /// <summary>The names <see cref="Compute"/> accepts, canonical spelling first.</summary>
-    public static IReadOnlyList<string> KnownMetrics { get; } = ["psnr", "ssim", "ms-ssim", "psnr-b"];
-
-    static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["psnr"] = "psnr",
-        ["ssim"] = "ssim",
-        ["ms-ssim"] = "ms-ssim",
-        ["msssim"] = "ms-ssim",
-        ["psnr-b"] = "psnr-b",
-        ["psnrb"] = "psnr-b",
-    };
-
     /// <summary>
     /// PSNR with peak 1.0 (255 on the 0..255 scale) over all color channels jointly: one MSE over every
     /// sample of every channel. Identical images give <see cref="double.PositiveInfinity"/>.
@@ -146,32 +133,16 @@ public static class FullReference
     }
 
     /// <summary>
-    /// Several metrics by name (case-insensitive): psnr, ssim, ms-ssim (or msssim), psnr-b (or psnrb).
-    /// Keys of the result are the canonical names; a name given twice is computed once. All names are
-    /// checked before anything is computed.
+    /// Several metrics by name (case-insensitive, aliases allowed: see <see cref="MetricRegistry"/>). Keys of the result
+    /// are the canonical names; a name given twice is computed once. All names are checked before anything is
+    /// computed. No-reference metrics among them score <paramref name="test"/> alone.
     /// </summary>
     public static IReadOnlyDictionary<string, double> Compute(Image reference, Image test, IEnumerable<string> names, MetricOptions? o = null)
     {
         ArgumentNullException.ThrowIfNull(names);
-        var canonical = new List<string>();
-        foreach (var name in names)
-        {
-            if (name is null || !Aliases.TryGetValue(name.Trim(), out var known))
-                throw new ArgumentException($"unknown metric '{name}'; known metrics: psnr, ssim, ms-ssim (or msssim), psnr-b (or psnrb)", nameof(names));
-            if (!canonical.Contains(known)) canonical.Add(known);
-        }
+        var metrics = MetricRegistry.Parse(names);
         var result = new Dictionary<string, double>();
-        foreach (var name in canonical)
-        {
-            result[name] = name switch
-            {
-                "psnr" => Psnr(reference, test, o),
-                "ssim" => Ssim(reference, test, o),
-                "ms-ssim" => MsSsim(reference, test, o),
-                "psnr-b" => PsnrB(reference, test, o),
-                _ => throw new InvalidOperationException(name),
-            };
-        }
+        foreach (var metric in metrics) result[metric.Name] = metric.Compute(reference, test, o ?? MetricOptions.Default);
         return result;
     }
 

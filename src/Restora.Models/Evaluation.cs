@@ -4,10 +4,20 @@ using Restora.Metrics;
 
 namespace Restora.Models;
 
-public sealed record ImageScore(string Name, double Psnr, double Ssim, double InputPsnr);
+/// <summary>One image's scores: PSNR and SSIM always (the protocol's), and every metric asked for by name.</summary>
+public sealed record ImageScore(string Name, double Psnr, double Ssim, double InputPsnr)
+{
+    /// <summary>Every metric asked for, by canonical name (psnr and ssim included).</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+}
 
+/// <summary>Mean scores over a test set, and each image's.</summary>
 public sealed record EvaluationResult(
-    string Task, string Method, double Psnr, double Ssim, double InputPsnr, double Seconds, IReadOnlyList<ImageScore> Images);
+    string Task, string Method, double Psnr, double Ssim, double InputPsnr, double Seconds, IReadOnlyList<ImageScore> Images)
+{
+    /// <summary>The mean of every metric asked for, by canonical name, in the order asked.</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+}
 
 /// <summary>
 /// Degrades every clean image as the task says, restores it, and scores it by the literature's protocol:
@@ -16,18 +26,19 @@ public sealed record EvaluationResult(
 /// </summary>
 public static class Evaluator
 {
-    public static MetricOptions ScoringFor(TaskSettings s) => s.Task == RestorationTask.SuperResolution
-        ? new MetricOptions { OnY = true, Shave = s.Scale }
-        : new MetricOptions();
+    /// <summary>The task's scoring protocol.</summary>
+    public static MetricOptions ScoringFor(TaskSettings s) => s.Task.Scoring(s.Parameters);
 
-    public static ImageScore ScoreOne(string name, Image clean, IRestorer method, TaskSettings settings, out double restoreSeconds)
+    /// <summary>Degrades, restores and scores one clean image; <paramref name="metrics"/> adds to PSNR and SSIM.</summary>
+    public static ImageScore ScoreOne(string name, Image clean, IRestorer method, TaskSettings settings, out double restoreSeconds,
+        IReadOnlyList<IMetric>? metrics = null)
     {
         var target = settings.PrepareTarget(clean);
         var degraded = settings.Degrade(target, name);
         var clock = Stopwatch.StartNew();
         // Blind: the method is told the noise level it would be told in use, the image's own estimate.
-        var told = settings.Blind && settings.Task == RestorationTask.Denoise
-            ? settings with { NoiseSigma = NoiseEstimate.Sigma(degraded) }
+        var told = settings.Blind && settings.Task.NoiseSigma(settings.Parameters) > 0
+            ? settings with { ToldNoiseSigma = NoiseEstimate.Sigma(degraded) }
             : settings;
         var restored = method.Restore(degraded, told);
         restoreSeconds = clock.Elapsed.TotalSeconds;
@@ -38,20 +49,19 @@ public static class Evaluator
         restored.Quantize();
         var options = ScoringFor(settings);
         // The degraded input's own PSNR (upscaled by bicubic for SR) shows what the method gained.
-        var baseline = settings.Task == RestorationTask.SuperResolution
-            ? new BicubicRestorer().Restore(degraded, settings)
-            : degraded.Clone();
+        var baseline = settings.Task.Baseline(degraded, settings.Parameters);
         baseline.BitDepth = target.BitDepth;
         baseline.Quantize();
-        return new ImageScore(name,
-            FullReference.Psnr(target, restored, options),
-            FullReference.Ssim(target, restored, options),
-            FullReference.Psnr(target, baseline, options));
+        double psnr = FullReference.Psnr(target, restored, options), ssim = FullReference.Ssim(target, restored, options);
+        var scores = new Dictionary<string, double>();
+        foreach (var m in metrics ?? [])
+            scores[m.Name] = m.Name switch { "psnr" => psnr, "ssim" => ssim, _ => m.Compute(target, restored, options) };
+        return new ImageScore(name, psnr, ssim, FullReference.Psnr(target, baseline, options)) { Metrics = scores };
     }
 
     /// <summary>Scores every file; <paramref name="progress"/> is told each file's name before it starts.</summary>
     public static EvaluationResult Run(IReadOnlyList<string> files, IRestorer method, TaskSettings settings,
-        Func<string, Image> load, Action<int, string>? progress = null)
+        Func<string, Image> load, Action<int, string>? progress = null, IReadOnlyList<IMetric>? metrics = null)
     {
         settings.Validate();
         var scores = new List<ImageScore>();
@@ -60,11 +70,14 @@ public static class Evaluator
         {
             string name = Path.GetFileName(files[i]);
             progress?.Invoke(i, name);
-            scores.Add(ScoreOne(name, load(files[i]), method, settings, out double s));
+            scores.Add(ScoreOne(name, load(files[i]), method, settings, out double s, metrics));
             seconds += s;
         }
         if (scores.Count == 0) throw new ArgumentException("no images to evaluate");
-        return new EvaluationResult(TaskSettings.TaskName(settings.Task), method.Name,
-            scores.Average(s => s.Psnr), scores.Average(s => s.Ssim), scores.Average(s => s.InputPsnr), seconds, scores);
+        return new EvaluationResult(settings.Task.Name, method.Name,
+            scores.Average(s => s.Psnr), scores.Average(s => s.Ssim), scores.Average(s => s.InputPsnr), seconds, scores)
+        {
+            Metrics = (metrics ?? []).ToDictionary(m => m.Name, m => scores.Average(s => s.Metrics[m.Name])),
+        };
     }
 }

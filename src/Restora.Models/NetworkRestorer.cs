@@ -55,7 +55,7 @@ public sealed class NetworkRestorer : IRestorer
 
     public Image Restore(Image degraded, TaskSettings settings)
     {
-        int scale = task == RestorationTask.SuperResolution ? settings.Scale : 1;
+        int scale = task.Enlarges ? settings.Scale : 1;
         var color = degraded.WithoutAlpha();
         if (channels == 3)
         {
@@ -162,7 +162,7 @@ public sealed class NetworkRestorer : IRestorer
     /// <summary>An RGB upsampling network as the tiler and `bench model` see the pretrained ones (values 0..1); null
     /// for same-size or 1-channel networks.</summary>
     public Upscaling.ISuperResolutionNetwork? AsSuperResolutionNetwork(int scale) =>
-        architecture.ScaleMode == ScaleMode.Upsampling && channels == 3 && task == RestorationTask.SuperResolution
+        architecture.ScaleMode == ScaleMode.Upsampling && channels == 3 && task.Enlarges
             ? new TiledNetwork(Name, network.Eval(), scale, radius ?? 0, architecture) : null;
 
     /// <summary>A trained upsampling network seen as the tiler sees pretrained ones: input and output on 0..1.</summary>

@@ -18,7 +18,7 @@ public sealed class BicubicRestorer : IRestorer
 {
     public string Name => "bicubic";
     public string Description => "MATLAB imresize bicubic upscaling (SR baseline)";
-    public bool Supports(RestorationTask task) => task == RestorationTask.SuperResolution;
+    public bool Supports(RestorationTask task) => task.Enlarges;
     public Image Restore(Image degraded, TaskSettings settings) => Resize.ByFactor(degraded, settings.Scale, ResizeMethod.Bicubic);
 }
 
@@ -27,7 +27,7 @@ public sealed class IdentityRestorer : IRestorer
 {
     public string Name => "identity";
     public string Description => "the degraded input itself (baseline for denoise, deblock, deblur)";
-    public bool Supports(RestorationTask task) => task != RestorationTask.SuperResolution;
+    public bool Supports(RestorationTask task) => !task.Enlarges;
     public Image Restore(Image degraded, TaskSettings settings) => degraded.Clone();
 }
 
@@ -36,13 +36,8 @@ public static class Restorers
 {
     static readonly List<IRestorer> all = [new BicubicRestorer(), new IdentityRestorer()];
 
+    /// <summary>The classic methods (bicubic, identity).</summary>
     public static IReadOnlyList<IRestorer> All => all;
-
-    public static void Register(IRestorer restorer)
-    {
-        if (all.Any(r => r.Name == restorer.Name)) throw new InvalidOperationException($"method '{restorer.Name}' is already registered");
-        all.Add(restorer);
-    }
 
     /// <summary>Classic methods and registered models first, then the pretrained catalog (installed on first use).</summary>
     public static IRestorer Get(string name, RestorationTask task)
@@ -50,9 +45,9 @@ public static class Restorers
         var found = all.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
             ?? (ModelCatalog.Find(name) is { } info ? (IRestorer)new PretrainedRestorer(info) : null)
             ?? (TrainedModels.Locate(name) is { } file ? TrainedModels.Open(file) : null);
-        string taskName = TaskSettings.TaskName(task);
+        string taskName = task.Name;
         var candidates = all.Where(r => r.Supports(task)).Select(r => r.Name)
-            .Concat(task == RestorationTask.SuperResolution ? ModelCatalog.All.Select(m => m.Name) : [])
+            .Concat(task.Enlarges ? ModelCatalog.All.Select(m => m.Name) : [])
             .Concat(TrainedModels.Shipped).Append("PATH.safetensors");
         string known = string.Join(", ", candidates);
         if (found is null) throw new ArgumentException($"unknown method '{name}' for {taskName} (known: {known})");

@@ -32,7 +32,7 @@ public static class TrainedModels
         var architecture = ArchitectureRegistry.Get(metadata.Arch);
         int channels = metadata.ArchOptions.TryGetValue("channels", out var c) && int.TryParse(c, out int n) ? n : 3;
         string name = Path.GetFileNameWithoutExtension(path);
-        return new NetworkRestorer(name, module, architecture, channels, TaskSettings.ParseTask(metadata.Task), metadata.ArchOptions)
+        return new NetworkRestorer(name, module, architecture, channels, TaskRegistry.Get(metadata.Task), metadata.ArchOptions)
         {
             Metadata = metadata,
         };

@@ -3,9 +3,6 @@ using Restora.Models;
 
 namespace Restora.Training;
 
-/// <summary>One training pair: the degraded input, the clean target and the noise level (0..1 scale) applied.</summary>
-public sealed record TrainingPair(Image Input, Image Target, float NoiseLevel);
-
 /// <summary>
 /// Cuts a random clean patch (with a random flip/rotation: one of the 8 symmetries of the square) and degrades it
 /// as the task says. Resampling and blur read beyond the patch, so the crop carries a margin that is cut away
@@ -23,37 +20,25 @@ public sealed class PatchSampler
     /// <param name="upsampleInput">SR for same-size networks (SRCNN, VDSR): the input is the bicubic-upscaled LR patch.</param>
     public PatchSampler(CleanImages images, DegradationSpec spec, int patchSize, bool upsampleInput)
     {
-        spec.Validate();
-        if (spec.Task == RestorationTask.SuperResolution && patchSize % spec.Scale != 0)
+        if (patchSize % spec.Scale != 0)
             throw new ArgumentException($"patch size {patchSize} must be a multiple of the scale {spec.Scale}");
         if (patchSize < 2 * spec.Scale) throw new ArgumentException($"patch size {patchSize} is too small");
         this.images = images;
         this.spec = spec;
         PatchSize = patchSize;
-        this.upsampleInput = upsampleInput && spec.Task == RestorationTask.SuperResolution;
+        this.upsampleInput = upsampleInput && spec.Task.Enlarges;
     }
 
     public int PatchSize { get; }
     public int Channels => images.Channels;
 
     /// <summary>Input patch side: the target's divided by the scale for upsampling networks, else the same.</summary>
-    public int InputSize => spec.Task == RestorationTask.SuperResolution && !upsampleInput ? PatchSize / spec.Scale : PatchSize;
-
-    int MarginFor()
-    {
-        return spec.Task switch
-        {
-            // The bicubic kernel stretched by the scale reaches 2 LR pixels out; upscaling back reaches 2 more.
-            RestorationTask.SuperResolution => (upsampleInput ? 4 : 2) * spec.Scale,
-            RestorationTask.Deblur => Degrade.BlurRadius(spec.BlurSigma.Max),
-            _ => 0,
-        };
-    }
+    public int InputSize => spec.Task.InputSize(PatchSize, spec.Ranges, upsampleInput);
 
     public TrainingPair Sample(SeededRandom rng)
     {
         var entry = images.Images[rng.NextInt(images.Images.Count)];
-        int step = spec.Task == RestorationTask.SuperResolution ? spec.Scale : 1;
+        int step = spec.Task.PatchStep(spec.Ranges);
         int x = rng.NextInt((entry.Width - PatchSize) / step + 1) * step;
         int y = rng.NextInt((entry.Height - PatchSize) / step + 1) * step;
         return Make(entry, x, y, rng.NextInt(8), rng);
@@ -62,7 +47,7 @@ public sealed class PatchSampler
     /// <summary>The pair for the target patch at (x, y) of <paramref name="entry"/> under one of the 8 symmetries.</summary>
     internal TrainingPair Make(CleanImages.Entry entry, int x, int y, int symmetry, SeededRandom rng)
     {
-        int margin = MarginFor();
+        int margin = spec.Task.PatchMargin(spec.Ranges, upsampleInput);
         // A patch too close to the image border for its margin is degraded on its own (symmetric borders all
         // round): an approximation confined to the rim of the few patches that touch it.
         bool fits = x >= margin && y >= margin && x + PatchSize + margin <= entry.Width && y + PatchSize + margin <= entry.Height;
@@ -70,36 +55,7 @@ public sealed class PatchSampler
         int full = PatchSize + 2 * margin;
         var crop = Crop(entry, x - margin, y - margin, full, symmetry);
 
-        switch (spec.Task)
-        {
-            case RestorationTask.SuperResolution:
-            {
-                int s = spec.Scale;
-                var lr = Resize.ByFactor(crop, 1.0 / s, ResizeMethod.Bicubic);
-                var input = upsampleInput
-                    ? Cut(Resize.ByFactor(lr, s, ResizeMethod.Bicubic), margin, PatchSize)
-                    : Cut(lr, margin / s, PatchSize / s);
-                return new TrainingPair(input, Cut(crop, margin, PatchSize), 0);
-            }
-            case RestorationTask.Denoise:
-            {
-                double sigma = spec.NoiseSigma.Draw(rng);
-                var noisy = Degrade.AddGaussianNoise(crop, sigma, rng.NextUInt64(), clip: false);
-                return new TrainingPair(noisy, crop, (float)(sigma / 255));
-            }
-            case RestorationTask.Deblock:
-            {
-                int quality = (int)Math.Round(spec.JpegQuality.Draw(rng));
-                return new TrainingPair(Degrade.Jpeg(crop, quality), crop, 0);
-            }
-            default:
-            {
-                var blurred = Cut(Degrade.GaussianBlur(crop, spec.BlurSigma.Draw(rng)), margin, PatchSize);
-                ulong seed = rng.NextUInt64();
-                var input = spec.DeblurNoiseSigma > 0 ? Degrade.AddGaussianNoise(blurred, spec.DeblurNoiseSigma, seed, clip: false) : blurred;
-                return new TrainingPair(input, Cut(crop, margin, PatchSize), (float)(spec.DeblurNoiseSigma / 255));
-            }
-        }
+        return spec.Task.DegradePatch(crop, margin, PatchSize, spec.Ranges, rng, upsampleInput);
     }
 
     /// <summary>
@@ -124,19 +80,6 @@ public sealed class PatchSampler
                 if (flipY) sy = size - 1 - sy;
                 dst[y * size + x] = src[(y0 + sy) * entry.Width + x0 + sx] * inv;
             }
-        }
-        return result;
-    }
-
-    static Image Cut(Image image, int offset, int size)
-    {
-        if (offset == 0 && image.Width == size && image.Height == size) return image;
-        var result = new Image(size, size, image.Layout, image.BitDepth);
-        for (int c = 0; c < image.Channels; c++)
-        {
-            var src = image.Plane(c);
-            var dst = result.Plane(c);
-            for (int y = 0; y < size; y++) src.Slice((offset + y) * image.Width + offset, size).CopyTo(dst.Slice(y * size, size));
         }
         return result;
     }

@@ -67,7 +67,6 @@ public sealed class Trainer
             l.Backward();
             if (config.ClipGradNorm > 0) norm = GradClip.ClipGradNorm(Model.Parameters(), config.ClipGradNorm);
             Optimizer.Step();
-            if (loss is IAdversarialLoss adversarial) adversarial.StepDiscriminator(output, y);
         }
         scheduler.Step();
         Ema?.Update(Iteration + 1);
@@ -85,8 +84,6 @@ public sealed class Trainer
         if (Ema is not null) Add("ema.", Ema.Average);
         foreach (var (k, t) in Optimizer.StateDict()) tensors.Add(new("optim." + k, t));
         integer.Add("optim.step");
-        if (loss is IAdversarialLoss adversarial)
-            foreach (var (k, t) in adversarial.State()) tensors.Add(new("loss." + k, t));
         AtomicFile.Write(path, p => SafeTensors.Save(p, tensors, new Dictionary<string, string> { ["iteration"] = Iteration.ToString(System.Globalization.CultureInfo.InvariantCulture) }, integer));
 
         void Add(string prefix, Module m)
@@ -130,7 +127,6 @@ public sealed class Trainer
                 Ema.Average.LoadStateDict(ema);
             }
             Optimizer.LoadStateDict(Section(ck, "optim."));
-            if (loss is IAdversarialLoss adversarial) adversarial.LoadState(Section(ck, "loss."));
             Iteration = iteration;
             // Schedules are pure functions of the step count: replaying the steps restores the exact rate.
             scheduler = CreateScheduler();

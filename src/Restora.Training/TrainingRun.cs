@@ -71,9 +71,9 @@ public sealed class TrainingRun
         var options = new Dictionary<string, string>(config.ArchOptions) { ["channels"] = config.Channels.ToString(CultureInfo.InvariantCulture) };
         if (architecture.ScaleMode == ScaleMode.Upsampling)
         {
-            if (task != RestorationTask.SuperResolution && architecture.MinScale > 1)
+            if (!task.Enlarges && architecture.MinScale > 1)
                 throw new ArgumentException($"{architecture.Name} is an upsampling network; for {config.Task} use a same-size one (dncnn, ffdnet, unet, vdsr, srcnn) or rrdbnet");
-            options["scale"] = (task == RestorationTask.SuperResolution ? config.Scale : 1).ToString(CultureInfo.InvariantCulture);
+            options["scale"] = (task.Enlarges ? config.Scale : 1).ToString(CultureInfo.InvariantCulture);
         }
         var seedRng = new Random(unchecked((int)config.Seed) ^ (int)(config.Seed >> 32));
         resolvedOptions = new ArchitectureOptions(options);
@@ -81,7 +81,7 @@ public sealed class TrainingRun
         var ema = config.EmaDecay > 0 ? ArchitectureRegistry.Create(architecture.Name, new ArchitectureOptions(options), new Random(0)) : null;
         trainer = new Trainer(model, ema, Losses.Create(config.Loss), config);
 
-        if (config.Patch % architecture.SizeMultiple != 0 || (task == RestorationTask.SuperResolution && architecture.ScaleMode == ScaleMode.Upsampling
+        if (config.Patch % architecture.SizeMultiple != 0 || (task.Enlarges && architecture.ScaleMode == ScaleMode.Upsampling
                 && config.Patch / Math.Max(1, config.Scale) % architecture.SizeMultiple != 0))
             throw new ArgumentException($"{architecture.Name} needs input sizes that are multiples of {architecture.SizeMultiple}; patch {config.Patch} is not");
         status?.Invoke($"loading training images from {config.Data}");
@@ -170,19 +170,24 @@ public sealed class TrainingRun
         Arch = architecture.Name,
         ArchOptions = resolvedOptions.Resolved,
         Task = config.Task,
-        Scale = config.TaskKind == RestorationTask.SuperResolution ? config.Scale : 1,
+        Scale = config.TaskKind.Enlarges ? config.Scale : 1,
         Iterations = trainer.Iteration,
         Command = config.Command,
         Extra = new Dictionary<string, string>
         {
             ["loss"] = config.Loss,
-            ["noise_sigma"] = config.TaskKind == RestorationTask.Denoise ? config.NoiseSigma : "",
-            ["jpeg_quality"] = config.TaskKind == RestorationTask.Deblock ? config.JpegQuality : "",
-            ["blur_sigma"] = config.TaskKind == RestorationTask.Deblur ? config.BlurSigma : "",
             ["weights"] = trainer.Ema is null ? "trained" : $"ema {config.EmaDecay.ToString(CultureInfo.InvariantCulture)}",
             ["validation_psnr"] = lastPsnr?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "",
-        }.Where(kv => kv.Value != "").ToDictionary(),
+        }.Concat(TaskParameterMetadata()).Where(kv => kv.Value != "").ToDictionary(),
     };
+
+    /// <summary>The task's strengths under their file keys ("noise_sigma": "0,55"); the scale has a field of its own.</summary>
+    IEnumerable<KeyValuePair<string, string>> TaskParameterMetadata()
+    {
+        var spec = config.Degradation();
+        foreach (var p in spec.Task.Parameters)
+            if (p.Name != "scale") yield return new(p.Key, spec.Ranges[p.Name].ToString());
+    }
 
     public void SaveModel() => AtomicFile.Write(config.Output, p => TrainedModel.Save(p, trainer.Best, Metadata()));
 

@@ -1,22 +1,28 @@
+using Restora.Cli.Commands;
+
 namespace Restora.Cli.Tests;
 
 public class ArgumentsTests
 {
+    static Arguments Parse(CliCommand command, params string[] args) => CommandLineParser.ParseArguments(command, args);
+
     [Fact]
     public void Options_take_values_in_both_spellings_and_flags_take_none()
     {
-        var a = Arguments.Parse("x", ["in.png", "--scale", "2", "--method=nearest", "--json", "-o", "out.png"], ["--scale", "--method", "-o"], []);
+        var a = Parse(new ResizeCommand(), "in.png", "--scale", "2", "--method=nearest", "--json", "--output", "out.png");
         Assert.Equal(["in.png"], a.Positionals);
         Assert.Equal(2.0, a.GetDouble("--scale", 0));
         Assert.Equal("nearest", a.Get("--method"));
         Assert.Equal("out.png", a.Get("-o"));
         Assert.True(a.Has("--json"));
+        Assert.False(a.Has("--overwrite"));
     }
 
     [Fact]
     public void Negative_numbers_are_values_not_options()
     {
-        var a = Arguments.Parse("x", ["--scale", "-1"], ["--scale"], []);
+        var a = Parse(new ResizeCommand(), "in.png", "--scale", "-1");
+        Assert.Equal("-1", a.Get("--scale"));
         Assert.Throws<UserError>(() => a.GetDouble("--scale", 0, 0.001));
     }
 
@@ -24,10 +30,11 @@ public class ArgumentsTests
     [InlineData("--bogus")]
     [InlineData("--scale")]
     [InlineData("--json=1")]
-    public void Unknown_options_missing_values_and_valued_flags_are_user_errors(string arg)
+    public void Unknown_options_missing_values_and_valued_flags_are_user_errors_naming_the_command(string arg)
     {
-        var e = Assert.Throws<UserError>(() => Arguments.Parse("resize", [arg], ["--scale"], []));
+        var e = Assert.Throws<UserError>(() => Parse(new ResizeCommand(), "in.png", arg));
         Assert.StartsWith("resize: ", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
     }
 
     [Theory]
@@ -36,25 +43,22 @@ public class ArgumentsTests
     [InlineData("99")]
     public void Bad_whole_numbers_name_the_option(string value)
     {
-        var a = Arguments.Parse("eval", ["--scale", value], ["--scale"], []);
-        var e = Assert.Throws<UserError>(() => a.GetInt("--scale", 4, 2, 16));
-        Assert.Contains("--scale", e.Message);
+        var a = Parse(new ResizeCommand(), "in.png", "--width", value);
+        var e = Assert.Throws<UserError>(() => a.GetInt("--width", 4, 2, 16));
+        Assert.Contains("--width", e.Message);
     }
 
     [Fact]
     public void Missing_positionals_are_named()
     {
-        var a = Arguments.Parse("metrics", ["only.png"], [], []);
-        var e = Assert.Throws<UserError>(() => a.ExpectPositionals("REF", "TEST"));
-        Assert.Contains("REF TEST", e.Message);
+        var e = Assert.Throws<UserError>(() => Parse(new MetricsCommand()));
+        Assert.Contains("REF", e.Message);
     }
 
     [Fact]
-    public void Progress_line_shows_count_bar_and_eta()
+    public void The_raw_arguments_are_kept_for_the_recipe()
     {
-        string line = Progress.Format(5, 10, TimeSpan.FromSeconds(10), "eval", "x.png");
-        Assert.Contains("5/10", line);
-        Assert.Contains("ETA 00:10", line);
-        Assert.Contains("[############............]", line);
+        var a = Parse(new ResizeCommand(), "in.png", "-o", "x.png", "--scale", "0.5");
+        Assert.Equal(["in.png", "-o", "x.png", "--scale", "0.5"], a.Raw);
     }
 }

@@ -33,8 +33,8 @@ public class NetworkRestorerTests
     [InlineData("dncnn", "depth=3,features=8", "deblock", 1)]
     public void OutputHasTheTargetSizeEvenWhenTheInputIsNotASizeMultiple(string arch, string options, string task, int scale)
     {
-        var t = TaskSettings.ParseTask(task);
-        var restored = Restorer(arch, options, t).Restore(Photo(13, 11), new TaskSettings { Task = t, Scale = scale, NoiseSigma = 25 });
+        var t = TaskRegistry.Get(task);
+        var restored = Restorer(arch, options, t).Restore(Photo(13, 11), new TaskSettings { Task = t, Parameters = t.Enlarges ? TaskParameters.Empty.With("scale", scale) : TaskParameters.Empty, ToldNoiseSigma = 25 });
         Assert.Equal(13 * scale, restored.Width);
         Assert.Equal(11 * scale, restored.Height);
         Assert.Equal(3, restored.Channels);
@@ -47,7 +47,7 @@ public class NetworkRestorerTests
         // colors back through rgb2ycbcr and its inverse.
         var photo = Photo(16, 12);
         var restored = Restorer("dncnn", "depth=3,features=8", RestorationTask.Denoise, channels: 1)
-            .Restore(photo, new TaskSettings { Task = RestorationTask.Denoise, NoiseSigma = 25 });
+            .Restore(photo, new TaskSettings { Task = RestorationTask.Denoise, Parameters = TaskParameters.Empty.With("sigma", 25) });
         Assert.Equal(PixelLayout.Rgb, restored.Layout);
         float worst = 0;
         for (int i = 0; i < photo.Data.Length; i++) worst = Math.Max(worst, Math.Abs(photo.Data[i] - restored.Data[i]));
@@ -58,7 +58,7 @@ public class NetworkRestorerTests
     public void ThreeChannelNetworkOnAGrayImageReturnsGray()
     {
         var restored = Restorer("dncnn", "depth=3,features=8", RestorationTask.Denoise)
-            .Restore(Photo(10, 10, PixelLayout.Gray), new TaskSettings { Task = RestorationTask.Denoise, NoiseSigma = 25 });
+            .Restore(Photo(10, 10, PixelLayout.Gray), new TaskSettings { Task = RestorationTask.Denoise, Parameters = TaskParameters.Empty.With("sigma", 25) });
         Assert.Equal(PixelLayout.Gray, restored.Layout);
     }
 
@@ -69,7 +69,7 @@ public class NetworkRestorerTests
     {
         // The margin comes from the registry's receptive radius; too small a radius shows here as seams.
         var photo = Photo(203, 186);
-        var settings = new TaskSettings { Task = RestorationTask.Denoise, NoiseSigma = 25 };
+        var settings = new TaskSettings { Task = RestorationTask.Denoise, Parameters = TaskParameters.Empty.With("sigma", 25) };
         var whole = Restorer("unet", $"features=4,blocks=1,noise_map=true,residual={residual}", RestorationTask.Denoise).Restore(photo, settings);
         var tiledRestorer = Restorer("unet", $"features=4,blocks=1,noise_map=true,residual={residual}", RestorationTask.Denoise);
         tiledRestorer.Tile = 48;
@@ -114,7 +114,7 @@ public class NetworkRestorerTests
     public void TiledEdsrGivesTheWholeImageResult()
     {
         var photo = Photo(77, 61);
-        var settings = new TaskSettings { Task = RestorationTask.SuperResolution, Scale = 3 };
+        var settings = new TaskSettings { Task = RestorationTask.SuperResolution, Parameters = TaskParameters.Empty.With("scale", 3) };
         var whole = Restorer("edsr", "features=8,blocks=2,scale=3", RestorationTask.SuperResolution).Restore(photo, settings);
         var tiledRestorer = Restorer("edsr", "features=8,blocks=2,scale=3", RestorationTask.SuperResolution);
         tiledRestorer.Tile = 16;

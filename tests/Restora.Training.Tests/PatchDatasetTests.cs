@@ -5,7 +5,7 @@ namespace Restora.Training.Tests;
 public class PatchDatasetTests
 {
     static PatchSampler Sampler() => new(TestData.Images(3, 48),
-        new DegradationSpec { Task = RestorationTask.Denoise, NoiseSigma = new StrengthRange(5, 50) }, 16, false);
+        DegradationSpec.For(RestorationTask.Denoise, ("sigma", "5,50")), 16, false);
 
     [Fact]
     public void BatchesDependOnlyOnSeedAndIterationSoAResumedStreamMatches()
@@ -45,7 +45,7 @@ public class PatchDatasetTests
     [Fact]
     public void BatchShapesFollowTheSampler()
     {
-        var sampler = new PatchSampler(TestData.Images(2, 64), new DegradationSpec { Task = RestorationTask.SuperResolution, Scale = 4 }, 32, false);
+        var sampler = new PatchSampler(TestData.Images(2, 64), DegradationSpec.For(RestorationTask.SuperResolution, ("scale", "4")), 32, false);
         using var data = new PatchDataset(sampler, 3, 0, 0);
         var b = data.Next();
         Assert.Equal(new[] { 3, 3, 8, 8 }, b.InputShape);

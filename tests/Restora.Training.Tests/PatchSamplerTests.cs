@@ -31,7 +31,7 @@ public class PatchSamplerTests
     {
         var photo = TestData.Photo(96, 96, 1);
         var images = CleanImages.FromImages([("a.png", photo)], 3);
-        var sampler = new PatchSampler(images, new DegradationSpec { Task = RestorationTask.SuperResolution, Scale = scale }, 8 * scale, upsampleInput: false);
+        var sampler = new PatchSampler(images, DegradationSpec.For(RestorationTask.SuperResolution, ("scale", scale.ToString())), 8 * scale, upsampleInput: false);
         int x = 4 * scale, y = 5 * scale;
         var pair = sampler.Make(images.Images[0], x, y, symmetry: 0, new SeededRandom(1));
         var wholeLr = Resize.ByFactor(photo, 1.0 / scale);
@@ -44,7 +44,7 @@ public class PatchSamplerTests
     {
         var photo = TestData.Photo(96, 96, 2);
         var images = CleanImages.FromImages([("a.png", photo)], 3);
-        var sampler = new PatchSampler(images, new DegradationSpec { Task = RestorationTask.SuperResolution, Scale = 2 }, 24, upsampleInput: true);
+        var sampler = new PatchSampler(images, DegradationSpec.For(RestorationTask.SuperResolution, ("scale", 2.ToString())), 24, upsampleInput: true);
         Assert.Equal(24, sampler.InputSize);
         var pair = sampler.Make(images.Images[0], 30, 30, 0, new SeededRandom(1));
         var expected = Crop(Resize.ByFactor(Resize.ByFactor(photo, 0.5), 2), 30, 30, 24);
@@ -56,7 +56,7 @@ public class PatchSamplerTests
     {
         var photo = TestData.Photo(80, 80, 3);
         var images = CleanImages.FromImages([("a.png", photo)], 3);
-        var spec = new DegradationSpec { Task = RestorationTask.Deblur, BlurSigma = StrengthRange.Fixed(1.5), DeblurNoiseSigma = 0 };
+        var spec = DegradationSpec.For(RestorationTask.Deblur, ("blur", "1.5"), ("deblur-noise", "0"));
         var pair = new PatchSampler(images, spec, 16, false).Make(images.Images[0], 30, 28, 0, new SeededRandom(1));
         AssertClose(Crop(Degrade.GaussianBlur(photo, 1.5), 30, 28, 16), pair.Input, 1e-6f);
     }
@@ -65,7 +65,7 @@ public class PatchSamplerTests
     public void DenoiseAddsUnclippedNoiseOfTheDrawnSigmaAndReportsIt()
     {
         var images = TestData.Images(2, 64);
-        var spec = new DegradationSpec { Task = RestorationTask.Denoise, NoiseSigma = new StrengthRange(10, 50) };
+        var spec = DegradationSpec.For(RestorationTask.Denoise, ("sigma", "10,50"));
         var sampler = new PatchSampler(images, spec, 48, false);
         var pair = sampler.Sample(new SeededRandom(5));
         double sigma = pair.NoiseLevel * 255;
@@ -81,7 +81,7 @@ public class PatchSamplerTests
     public void DeblockInputIsARealJpegOfTheTarget()
     {
         var images = TestData.Images(1, 64);
-        var spec = new DegradationSpec { Task = RestorationTask.Deblock, JpegQuality = StrengthRange.Fixed(10) };
+        var spec = DegradationSpec.For(RestorationTask.Deblock, ("quality", "10"));
         var pair = new PatchSampler(images, spec, 32, false).Make(images.Images[0], 0, 0, 0, new SeededRandom(1));
         var expected = Degrade.Jpeg(pair.Target, 10);
         AssertClose(expected, pair.Input, 0);
@@ -92,7 +92,7 @@ public class PatchSamplerTests
     public void TheEightSymmetriesAreDistinctRearrangementsOfOnePatch()
     {
         var images = TestData.Images(1, 64);
-        var sampler = new PatchSampler(images, new DegradationSpec { Task = RestorationTask.Deblock }, 16, false);
+        var sampler = new PatchSampler(images, DegradationSpec.For(RestorationTask.Deblock), 16, false);
         var patches = Enumerable.Range(0, 8).Select(k => sampler.Make(images.Images[0], 20, 20, k, new SeededRandom(1)).Target.Data).ToList();
         var reference = patches[0].Order().ToArray();
         Assert.All(patches, p => Assert.Equal(reference, p.Order().ToArray()));
@@ -103,7 +103,7 @@ public class PatchSamplerTests
     public void SameSeedSamePairOtherSeedOtherPair()
     {
         var images = TestData.Images(3, 64);
-        var sampler = new PatchSampler(images, new DegradationSpec { Task = RestorationTask.Denoise, NoiseSigma = new StrengthRange(5, 50) }, 32, false);
+        var sampler = new PatchSampler(images, DegradationSpec.For(RestorationTask.Denoise, ("sigma", "5,50")), 32, false);
         var a = sampler.Sample(new SeededRandom(9));
         var b = sampler.Sample(new SeededRandom(9));
         var c = sampler.Sample(new SeededRandom(10));
@@ -117,7 +117,7 @@ public class PatchSamplerTests
     {
         var images = TestData.Images(1, 64);
         var e = Assert.Throws<ArgumentException>(() =>
-            new PatchSampler(images, new DegradationSpec { Task = RestorationTask.SuperResolution, Scale = 3 }, 32, false));
+            new PatchSampler(images, DegradationSpec.For(RestorationTask.SuperResolution, ("scale", 3.ToString())), 32, false));
         Assert.Contains("multiple of the scale", e.Message);
     }
 
@@ -133,7 +133,7 @@ public class PatchSamplerTests
     [Fact]
     public void BlindNoiseRangeMayStartAtZeroButAFixedSigmaMustBePositive()
     {
-        new DegradationSpec { Task = RestorationTask.Denoise, NoiseSigma = new StrengthRange(0, 55) }.Validate();
-        Assert.Throws<ArgumentException>(() => new DegradationSpec { Task = RestorationTask.Denoise, NoiseSigma = StrengthRange.Fixed(0) }.Validate());
+        DegradationSpec.For(RestorationTask.Denoise, ("sigma", "0,55"));
+        Assert.Throws<ArgumentException>(() => DegradationSpec.For(RestorationTask.Denoise, ("sigma", "0")));
     }
 }

@@ -16,7 +16,7 @@ public class TrainerTests
         ArchOptions = arch == "dncnn" ? new() { ["depth"] = "4", ["features"] = "8" } : new() { ["features"] = "8", ["blocks"] = "1" },
         Task = task,
         Scale = task == "sr" ? 2 : 1,
-        NoiseSigma = "15,35",
+        TaskParameters = task == "denoise" ? new() { ["sigma"] = "15,35" } : [],
         Data = "(in memory)",
         Output = output,
         Patch = 16,
@@ -40,7 +40,7 @@ public class TrainerTests
     {
         using var dir = new TestData.Folder(0, 0);
         var losses = new List<float>();
-        var run = new TrainingRun(Config(dir.File("m.safetensors"), 80, task, arch) with { NoiseSigma = "25" }, TestData.Images(3, 48));
+        var run = new TrainingRun(Config(dir.File("m.safetensors"), 80, task, arch) with { TaskParameters = task == "denoise" ? new() { ["sigma"] = "25" } : [] }, TestData.Images(3, 48));
         run.Run(p => losses.Add(p.Loss));
         Assert.Equal(80, losses.Count);
         double first = losses.Take(10).Average(), last = losses.TakeLast(10).Average();

@@ -3,14 +3,33 @@ using Restora.Imaging;
 namespace Restora.Cli.Commands;
 
 /// <summary>restora degrade INPUT -o OUT [--downscale N] [--blur SIGMA] [--noise SIGMA] [--jpeg Q] [--seed N]</summary>
-public static class DegradeCommand
+public sealed class DegradeCommand : CliCommand
 {
-    public static int Run(string[] argv)
+    /// <inheritdoc/>
+    public override string Name => "degrade";
+    /// <inheritdoc/>
+    public override string Description => "make test or training inputs: blur, then downscale, then noise, then a real JPEG round trip (seeded)";
+    /// <inheritdoc/>
+    public override IReadOnlyList<PositionalSpec> Positionals => [CommonOptions.Input];
+    /// <inheritdoc/>
+    public override IReadOnlyList<OptionSpec> Options =>
+    [
+        CommonOptions.Output,
+        new("--blur", "Gaussian blur sigma in pixels", "SIGMA"),
+        new("--downscale", "MATLAB bicubic downscaling factor", "N"),
+        new("--noise", "Gaussian noise sigma on 0..255 (clipped and rounded)", "SIGMA"),
+        new("--jpeg", "JPEG quality 1..100 of a real round trip", "Q"),
+        new("--seed", "noise seed (each file also mixes in its name)", "N"),
+    ];
+    /// <inheritdoc/>
+    public override bool WritesImages => true;
+
+    /// <inheritdoc/>
+    public override int Run(Arguments args)
     {
-        var args = Arguments.Parse("degrade", argv, ["-o", "--output", "--downscale", "--blur", "--noise", "--jpeg", "--seed"], Common.ImageOutputFlags);
         var common = CommonOptions.From(args);
-        string input = args.ExpectPositionals("INPUT")[0];
-        string output = args.Get("-o") ?? args.Require("--output");
+        string input = args.Positionals[0];
+        string output = args.Require("-o");
         var degradation = new Degradation
         {
             BlurSigma = args.GetDouble("--blur", 0, 0, 100),

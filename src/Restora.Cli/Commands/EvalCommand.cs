@@ -1,51 +1,63 @@
-using Restora.Imaging;
+using Restora.Metrics;
 using Restora.Models;
 
 namespace Restora.Cli.Commands;
 
 /// <summary>
-/// restora eval --data DIR --task sr|denoise|deblock|deblur --method NAME [--scale N] [--sigma S]
-/// [--quality Q] [--blur SIGMA] [--seed N] [--blind] [--json]; --blind tells a denoiser the image's estimated sigma
+/// restora eval --data DIR --task NAME --method NAME [task options] [--seed N] [--blind] [--metrics LIST] [--json]:
+/// degrades every clean image as the task says, restores it and scores it by the task's protocol.
 /// </summary>
-public static class EvalCommand
+public sealed class EvalCommand : CliCommand
 {
-    public static int Run(string[] argv)
+    /// <inheritdoc/>
+    public override string Name => "eval";
+    /// <inheritdoc/>
+    public override string Description => "degrade a test set as a task says, restore it with a method and score it by the literature's protocol";
+    /// <inheritdoc/>
+    public override IReadOnlyList<OptionSpec> Options =>
+    [
+        new("--data", "folder of clean test images", "DIR"),
+        new("--task", $"one of {string.Join(", ", TaskRegistry.Tasks.Names)}", "NAME"),
+        new("--method", "a model name or file, or the task's baseline (bicubic for sr, identity otherwise; the default)", "NAME"),
+        .. TaskOptions.Specs(training: false),
+        new("--seed", "noise seed (each image also mixes in its name)", "N"),
+        new("--blind", "tell a denoiser each image's estimated noise level instead of the true one"),
+        new("--metrics", $"metrics to report besides psnr and ssim: {string.Join(", ", MetricRegistry.Metrics.Names)}", "LIST"),
+    ];
+
+    /// <inheritdoc/>
+    public override int Run(Arguments args)
     {
-        var args = Arguments.Parse("eval", argv, ["--data", "--task", "--method", "--scale", "--sigma", "--quality", "--blur", "--seed"], ["--blind"]);
         var common = CommonOptions.From(args);
-        args.ExpectPositionals();
         string data = args.Require("--data");
-        RestorationTask task;
-        try { task = TaskSettings.ParseTask(args.Require("--task")); }
-        catch (ArgumentException e) { throw new UserError($"eval: {e.Message}"); }
-        var settings = new TaskSettings
-        {
-            Task = task,
-            Scale = args.GetInt("--scale", 4, 2, 16),
-            NoiseSigma = args.GetDouble("--sigma", task == RestorationTask.Denoise ? 25 : 0, 0, 255),
-            Quality = args.GetInt("--quality", 10, 1, 100),
-            BlurSigma = args.GetDouble("--blur", 2.0, 0.01, 100),
-            Seed = (ulong)args.GetInt("--seed", 0, 0),
-            Blind = args.Has("--blind"),
-        };
         IRestorer method;
+        TaskSettings settings;
+        IReadOnlyList<IMetric>? metrics;
         try
         {
+            var task = TaskRegistry.Get(args.Require("--task"));
+            settings = new TaskSettings
+            {
+                Task = task,
+                Parameters = TaskOptions.Read(args, task, training: false),
+                Seed = (ulong)args.GetInt("--seed", 0, 0),
+                Blind = args.Has("--blind"),
+            };
             settings.Validate();
-            method = Restorers.Get(args.Get("--method") ?? DefaultMethod(task), task);
+            method = Restorers.Get(args.Get("--method") ?? task.BaselineMethod, task);
+            metrics = args.Get("--metrics") is string list ? MetricRegistry.Parse(list) : null;
         }
         catch (ArgumentException e) { throw new UserError($"eval: {e.Message}"); }
 
         if (!Directory.Exists(data)) throw new UserError($"{data}: no such folder");
-        var files = Directory.EnumerateFiles(data).Where(ImageFile.HasImageExtension).Order(StringComparer.Ordinal).ToList();
-        if (files.Count == 0) throw new UserError($"{data}: no images in this folder");
+        var files = Batch.ListImages("eval", data);
 
         EvaluationResult result;
         using (var progress = new Progress(files.Count, $"eval {method.Name}"))
         {
             try
             {
-                result = Evaluator.Run(files, method, settings, f => ImageFile.Load(f, common.Decode), progress.Report);
+                result = Evaluator.Run(files, method, settings, f => Restora.Imaging.ImageFile.Load(f, common.Decode), progress.Report, metrics);
             }
             catch (ArgumentException e) { throw new UserError($"eval: {e.Message}"); }
         }
@@ -58,6 +70,7 @@ public static class EvalCommand
                 w.WriteMetric("psnr", result.Psnr);
                 w.WriteMetric("ssim", result.Ssim);
                 w.WriteMetric("input_psnr", result.InputPsnr);
+                WriteMetrics(w, result.Metrics);
                 w.WriteNumber("seconds", Math.Round(result.Seconds, 4));
                 w.WriteStartArray("images");
                 foreach (var s in result.Images)
@@ -67,6 +80,7 @@ public static class EvalCommand
                     w.WriteMetric("psnr", s.Psnr);
                     w.WriteMetric("ssim", s.Ssim);
                     w.WriteMetric("input_psnr", s.InputPsnr);
+                    WriteMetrics(w, s.Metrics);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -74,12 +88,21 @@ public static class EvalCommand
         }
         else
         {
-            foreach (var s in result.Images) Console.WriteLine($"{s.Name,-24} PSNR {s.Psnr,8:0.0000}  SSIM {s.Ssim:0.0000}");
-            Console.WriteLine($"{"mean",-24} PSNR {result.Psnr,8:0.0000}  SSIM {result.Ssim:0.0000}  " +
+            string Extra(IReadOnlyDictionary<string, double> m) =>
+                string.Concat(m.Where(kv => kv.Key is not ("psnr" or "ssim")).Select(kv => $"  {kv.Key} {kv.Value:0.0000}"));
+            foreach (var s in result.Images) Console.WriteLine($"{s.Name,-24} PSNR {s.Psnr,8:0.0000}  SSIM {s.Ssim:0.0000}{Extra(s.Metrics)}");
+            Console.WriteLine($"{"mean",-24} PSNR {result.Psnr,8:0.0000}  SSIM {result.Ssim:0.0000}{Extra(result.Metrics)}  " +
                               $"({result.Images.Count} images, {result.Seconds:0.00} s restoring, input PSNR {result.InputPsnr:0.0000})");
         }
         return 0;
     }
 
-    static string DefaultMethod(RestorationTask task) => task == RestorationTask.SuperResolution ? "bicubic" : "identity";
+    /// <summary>"metrics": {"psnr": …, "niqe": …}, the names as JSON identifiers (ms_ssim), when any were asked for.</summary>
+    static void WriteMetrics(System.Text.Json.Utf8JsonWriter w, IReadOnlyDictionary<string, double> metrics)
+    {
+        if (metrics.Count == 0) return;
+        w.WriteStartObject("metrics");
+        foreach (var (name, value) in metrics) w.WriteMetric(MetricRegistry.Get(name).JsonName, value);
+        w.WriteEndObject();
+    }
 }

