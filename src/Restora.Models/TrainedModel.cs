@@ -13,16 +13,24 @@ namespace Restora.Models;
 /// </summary>
 public sealed record ModelMetadata
 {
+    /// <summary>Architecture name in <see cref="ArchitectureRegistry"/>.</summary>
     public required string Arch { get; init; }
+    /// <summary>Every option the architecture was built with (resolved, defaults included).</summary>
     public required IReadOnlyDictionary<string, string> ArchOptions { get; init; }
+    /// <summary>Task name in <see cref="TaskRegistry"/>.</summary>
     public required string Task { get; init; }
+    /// <summary>Enlargement (1 for same-size tasks).</summary>
     public int Scale { get; init; } = 1;
+    /// <summary>Training iterations the weights had.</summary>
     public long Iterations { get; init; }
+    /// <summary>The command that made the model, resumes that changed the run's length included.</summary>
     public string Command { get; init; } = "";
+    /// <summary>Other keys: the task's strengths ("noise_sigma"), loss, weights, validation PSNR.</summary>
     public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
 
     const string FormatKey = "format", FormatValue = "restora-model-1";
 
+    /// <summary>The metadata as the file stores it.</summary>
     public Dictionary<string, string> ToDictionary()
     {
         var d = new Dictionary<string, string>(Extra, StringComparer.Ordinal)
@@ -39,6 +47,7 @@ public sealed record ModelMetadata
         return d;
     }
 
+    /// <summary>Reads a file's metadata; <paramref name="source"/> names the file in errors.</summary>
     public static ModelMetadata FromDictionary(IReadOnlyDictionary<string, string> d, string source)
     {
         string Need(string key) => d.TryGetValue(key, out var v) ? v
@@ -63,10 +72,10 @@ public sealed record ModelMetadata
 /// <summary>Saves and rebuilds networks trained by Restora: weights plus the metadata that names the architecture.</summary>
 public static class TrainedModel
 {
+    /// <summary>Writes <paramref name="module"/>'s weights with <paramref name="metadata"/> as a .safetensors file.</summary>
     public static void Save(string path, Module module, ModelMetadata metadata) =>
         SafeTensors.SaveModule(path, module, metadata.ToDictionary());
 
-    /// <summary>Rebuilds the architecture named in the file's metadata with its options and loads the weights (strict).</summary>
     /// <summary>Only what the file says of the network, without building it.</summary>
     public static ModelMetadata ReadMetadata(string path)
     {
@@ -75,6 +84,7 @@ public static class TrainedModel
         return ModelMetadata.FromDictionary(checkpoint.Metadata, path);
     }
 
+    /// <summary>Rebuilds the architecture named in the file's metadata with its options and loads the weights (strict).</summary>
     public static (Module Module, ModelMetadata Metadata) Load(string path)
     {
         var checkpoint = SafeTensors.Load(path);

@@ -45,6 +45,10 @@ public sealed class TrainCommandTests : IDisposable
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Equal(12, resumed.Json.GetProperty("iterations").GetInt32());
         Assert.Contains(File.ReadAllLines(model + ".log.jsonl"), l => l.Contains("\"event\":\"resume\""));
+        // The model's recipe says how it was really made: the first command, then the resume that lengthened it.
+        var recipe = Restora.Models.TrainedModel.ReadMetadata(model).Command;
+        Assert.StartsWith("restora train ", recipe);
+        Assert.EndsWith("; restora train --resume m.safetensors --iters 12 (resumed at iteration 8)", recipe);
     }
 
     [Fact]

@@ -66,8 +66,10 @@ public sealed class CommandLineParser
         var options = new List<(OptionSpec Spec, Option Option)>();
         foreach (var spec in definition.AllOptions)
         {
+            // Values as arrays, one per occurrence, so that a repeated option takes its last value (scripts append
+            // overrides to a base command line); flags likewise may repeat.
             Option option = spec.TakesValue
-                ? new Option<string>(spec.Name, spec.Aliases) { Description = spec.Description, HelpName = spec.ValueName }
+                ? new Option<string[]>(spec.Name, spec.Aliases) { Description = spec.Description, HelpName = spec.ValueName, Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false }
                 : new Option<bool>(spec.Name, spec.Aliases) { Description = spec.Description, Arity = ArgumentArity.Zero };
             options.Add((spec, option));
             command.Add(option);
@@ -87,7 +89,7 @@ public sealed class CommandLineParser
             var r = result.GetResult(option);
             if (r is null || r.Implicit) continue;
             if (!spec.TakesValue) flags.Add(spec.Name);
-            else if (result.GetValue((Option<string>)option) is string v) values[spec.Name] = v;
+            else if (result.GetValue((Option<string[]>)option) is { Length: > 0 } v) values[spec.Name] = v[^1];
         }
         var given = positionals.Select(p => result.GetValue(p)).OfType<string>().ToList();
         return new Arguments(fullName, given, values, flags, raw);

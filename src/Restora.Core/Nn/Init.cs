@@ -7,10 +7,7 @@ namespace Restora.Core.Nn;
 /// </summary>
 public static class Init
 {
-    static Random shared = new(0);
-
-    /// <summary>Reseeds the generator used when none is passed (torch.manual_seed's role; not PyTorch's stream).</summary>
-    public static void ManualSeed(int seed) => shared = new Random(seed);
+    static readonly Random shared = new(0);
 
     public static (int FanIn, int FanOut) Fans(Tensor t)
     {

@@ -39,8 +39,6 @@ public sealed class ArchitectureOptions
         return new ArchitectureOptions(copy);
     }
 
-    public bool IsGiven(string name) => given.ContainsKey(name);
-
     /// <summary>The options as given (before defaults), e.g. to store and rebuild later.</summary>
     public Dictionary<string, string> Given() => new(given, StringComparer.Ordinal);
 

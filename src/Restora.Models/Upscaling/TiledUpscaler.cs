@@ -14,12 +14,13 @@ public static class TiledUpscaler
     /// <summary>Activation memory a tile may use when the caller does not choose the tile size.</summary>
     public const long DefaultTileBudgetBytes = 1L << 30;
 
-    /// <param name="tile">Side of the part of the input each tile produces, in input pixels; 0 picks one from
-    /// the memory budget (the whole image when it fits).</param>
-    /// <param name="progress">Told (tiles done, tiles in all) after each tile.</param>
     /// <summary>A tile side larger than any image: the whole image in one pass.</summary>
     public const int WholeImage = 1 << 30;
 
+    /// <summary>The image enlarged by <paramref name="net"/>, tile by tile, the same pixels as in one pass.</summary>
+    /// <param name="tile">Side of the part of the input each tile produces, in input pixels; 0 picks one from
+    /// the memory budget (the whole image when it fits).</param>
+    /// <param name="progress">Told (tiles done, tiles in all) after each tile.</param>
     public static Image Upscale(Image image, ISuperResolutionNetwork net, int tile = 0, Action<int, int>? progress = null)
     {
         int s = net.Scale;
