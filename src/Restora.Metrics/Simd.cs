@@ -105,6 +105,9 @@ internal interface ILanes<TVec> where TVec : struct
     static abstract TVec Sub(TVec a, TVec b);
     static abstract TVec Mul(TVec a, TVec b);
     static abstract TVec Div(TVec a, TVec b);
+    /// <summary>Correctly rounded square root (IEEE), so every width agrees.</summary>
+    static abstract TVec Sqrt(TVec a);
+    static abstract TVec Abs(TVec a);
 }
 
 internal readonly struct Lanes512 : ILanes<Vector512<double>>
@@ -118,6 +121,8 @@ internal readonly struct Lanes512 : ILanes<Vector512<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Sub(Vector512<double> a, Vector512<double> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Mul(Vector512<double> a, Vector512<double> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Div(Vector512<double> a, Vector512<double> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Sqrt(Vector512<double> a) => Vector512.Sqrt(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Abs(Vector512<double> a) => Vector512.Abs(a);
 }
 
 internal readonly struct Lanes256 : ILanes<Vector256<double>>
@@ -131,6 +136,8 @@ internal readonly struct Lanes256 : ILanes<Vector256<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Sub(Vector256<double> a, Vector256<double> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Mul(Vector256<double> a, Vector256<double> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Div(Vector256<double> a, Vector256<double> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Sqrt(Vector256<double> a) => Vector256.Sqrt(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Abs(Vector256<double> a) => Vector256.Abs(a);
 }
 
 internal readonly struct LanesScalar : ILanes<double>
@@ -144,4 +151,6 @@ internal readonly struct LanesScalar : ILanes<double>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Sub(double a, double b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Mul(double a, double b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Div(double a, double b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Sqrt(double a) => Math.Sqrt(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Abs(double a) => Math.Abs(a);
 }
