@@ -70,10 +70,10 @@ public abstract class NoReferenceMetric : IMetric
     public abstract bool HigherIsBetter { get; }
 
     /// <inheritdoc/>
-    public double Compute(Image? reference, Image test, MetricOptions options) => Score(test);
+    public double Compute(Image? reference, Image test, MetricOptions options) => Score(test, options);
 
-    /// <summary>The score of <paramref name="image"/>.</summary>
-    protected abstract double Score(Image image);
+    /// <summary>The score of <paramref name="image"/> (a metric may honour the options' shave).</summary>
+    protected abstract double Score(Image image, MetricOptions options);
 }
 
 /// <summary>Every metric Restora computes, by name: one line per metric.</summary>
@@ -87,6 +87,7 @@ public static class MetricRegistry
         new MsSsimMetric(),
         new PsnrBMetric(),
         new ColorfulnessMetric(),
+        new NiqeMetric(),
     ]);
 
     /// <summary>The metric called <paramref name="name"/> (or an alias); an <see cref="ArgumentException"/> listing the known ones otherwise.</summary>

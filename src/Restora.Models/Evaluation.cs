@@ -55,7 +55,14 @@ public static class Evaluator
         double psnr = FullReference.Psnr(target, restored, options), ssim = FullReference.Ssim(target, restored, options);
         var scores = new Dictionary<string, double>();
         foreach (var m in metrics ?? [])
-            scores[m.Name] = m.Name switch { "psnr" => psnr, "ssim" => ssim, _ => m.Compute(target, restored, options) };
+            // A no-reference metric scores the whole restored image as a user would see it: the task's shave and Y
+            // are the full-reference protocol's (NIQE's blocks would move with a shave).
+            scores[m.Name] = m.Name switch
+            {
+                "psnr" => psnr,
+                "ssim" => ssim,
+                _ => m.Kind == MetricKind.NoReference ? m.Compute(null, restored, new MetricOptions()) : m.Compute(target, restored, options),
+            };
         return new ImageScore(name, psnr, ssim, FullReference.Psnr(target, baseline, options)) { Metrics = scores };
     }
 

@@ -12,5 +12,5 @@ public sealed class ColorfulnessMetric : NoReferenceMetric
     /// <inheritdoc/>
     public override bool HigherIsBetter => true;
     /// <inheritdoc/>
-    protected override double Score(Image image) => Colorfulness.Compute(image);
+    protected override double Score(Image image, MetricOptions options) => Colorfulness.Compute(image);
 }
