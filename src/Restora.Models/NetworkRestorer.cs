@@ -11,7 +11,7 @@ namespace Restora.Models;
 /// the image is edge-padded to the network's size multiple and cropped back. Noise-level networks are told the
 /// task's sigma. Alpha is dropped (restorers return color planes).
 /// </summary>
-public sealed class NetworkRestorer : IRestorer
+public sealed class NetworkRestorer : Formats.IRestorationModel
 {
     readonly Module network;
     readonly ArchitectureInfo architecture;
@@ -40,9 +40,18 @@ public sealed class NetworkRestorer : IRestorer
     /// <summary>The task this network was trained for.</summary>
     public RestorationTask Task => task;
 
+    /// <summary>Its enlargement, from its file (1 for same-size tasks).</summary>
+    public int Scale => task.Enlarges ? Metadata?.Scale ?? 1 : 1;
+
+    /// <summary>The network as the pipeline sees it, for upsampling RGB networks (`bench model`); else null.</summary>
+    public Upscaling.ISuperResolutionNetwork? Network => AsSuperResolutionNetwork(Scale);
+
     /// <summary>Side of the tiles large images are cut into, in pixels; 0 picks one (whole images up to
     /// <see cref="WholeImagePixels"/>). Tiles overlap by the receptive radius, so the pixels do not change.</summary>
     public int Tile { get; set; }
+
+    /// <summary>Told (tiles done, tiles in all) after each tile of a restore.</summary>
+    public Action<int, int>? TileProgress { get; set; }
 
     public const long WholeImagePixels = 4_000_000;
     // Measured on a 2048x1365 photo with the U-Net denoiser (2 cores): the whole image 6.6-7.8 s and 2.6 GB, 1400-px
@@ -50,148 +59,81 @@ public sealed class NetworkRestorer : IRestorer
     // 3x3 convs run as Winograd, the tiles' overlap (the U-Net's 112-px radius) costs more than the memory saves,
     // and every new GB the kernel must clear costs about a second here. Larger images go in tiles of this side.
     const int AutoTile = 1536;
+
+    /// <inheritdoc/>
     public string Description => $"{architecture.Name} network ({architecture.Description})";
+    /// <inheritdoc/>
     public bool Supports(RestorationTask t) => t == task;
 
+    /// <summary>
+    /// Restores through the one pipeline (<see cref="Upscaling.TiledUpscaler"/>: tiles, gray, alpha, bit depth).
+    /// A one-channel network restores MATLAB's Y of a color image (Cb and Cr bicubic-upscaled for SR); a same-size
+    /// network doing SR is given the bicubic-upscaled image.
+    /// </summary>
     public Image Restore(Image degraded, TaskSettings settings)
     {
         int scale = task.Enlarges ? settings.Scale : 1;
-        var color = degraded.WithoutAlpha();
-        if (channels == 3)
+        if (network is INoiseLevelInput noisy) noisy.NoiseLevel = (float)(settings.NoiseSigma / 255);
+        if (scale > 1 && architecture.ScaleMode == ScaleMode.SameSize)
         {
-            var rgbOut = Run(color.ToRgb(), scale, settings);
-            return color.IsGray ? AverageToGray(rgbOut) : rgbOut;
+            degraded = Resize.ByFactor(degraded, scale, ResizeMethod.Bicubic);
+            scale = 1;
         }
-        if (color.IsGray) return Run(color, scale, settings);
+        if (channels == 3 || degraded.IsGray) return Run(degraded, scale);
+        var color = degraded.WithoutAlpha();
         var ycc = Color.RgbToYCbCr(color);
         var y = new Image(ycc.Width, ycc.Height, PixelLayout.Gray, ycc.BitDepth);
         ycc.Plane(0).CopyTo(y.Plane(0));
-        var yOut = Run(y, scale, settings);
+        var yOut = Run(y, scale);
         var full = scale == 1 ? ycc : Resize.Apply(ycc, ycc.Width * scale, ycc.Height * scale, scale, scale, ResizeMethod.Bicubic, roundToDepth: false);
         yOut.Plane(0).CopyTo(full.Plane(0));
-        return Color.YCbCrToRgb(full);
+        return Upscaling.TiledUpscaler.WithAlphaOf(degraded, Color.YCbCrToRgb(full));
     }
 
-    Image Run(Image image, int scale, TaskSettings settings)
+    Image Run(Image image, int scale)
     {
-        if (scale > 1 && architecture.ScaleMode == ScaleMode.SameSize)
-        {
-            image = Resize.ByFactor(image, scale, ResizeMethod.Bicubic);
-            scale = 1;
-        }
-        if (network is INoiseLevelInput noisy) noisy.NoiseLevel = (float)(settings.NoiseSigma / 255);
-        // An upsampling RGB network with a known radius goes through the same tiler as the pretrained upscalers:
-        // its activations at x4 run to several GB for a 2K input.
-        if (scale > 1 && image.Channels == 3 && radius is int lowRadius && architecture.SizeMultiple == 1)
-        {
-            network.Eval();
-            return Upscaling.TiledUpscaler.Upscale(image, new TiledNetwork(Name, network, scale, lowRadius, architecture), Tile);
-        }
-        int m = architecture.SizeMultiple;
-        int tile = Tile > 0 ? Tile : (long)image.Width * image.Height <= WholeImagePixels ? 0 : AutoTile;
-        if (scale != 1 || radius is not int r || tile <= 0 || tile >= Math.Max(image.Width, image.Height))
-            return RunWhole(image, scale);
-        // Tiles and margins start on multiples of the size multiple, so inner tiles need no padding and the last
-        // ones are padded exactly as the whole image would be.
-        tile = (tile + m - 1) / m * m;
-        int margin = (r + m - 1) / m * m;
-        var result = new Image(image.Width, image.Height, image.Layout, image.BitDepth);
-        var tiles = new List<(int X0, int Y0, int X1, int Y1, int Px0, int Py0, int Px1, int Py1)>();
-        for (int y0 = 0; y0 < image.Height; y0 += tile)
-            for (int x0 = 0; x0 < image.Width; x0 += tile)
-            {
-                int x1 = Math.Min(image.Width, x0 + tile), y1 = Math.Min(image.Height, y0 + tile);
-                tiles.Add((x0, y0, x1, y1, Math.Max(0, x0 - margin), Math.Max(0, y0 - margin),
-                    Math.Min(image.Width, x1 + margin), Math.Min(image.Height, y1 + margin)));
-            }
-        // Largest padded tile first: its activations are then big enough for every later tile to reuse, where a
-        // small corner tile first made each larger one allocate (and the kernel clear) a new set of buffers.
-        foreach (var (x0, y0, x1, y1, px0, py0, px1, py1) in tiles.OrderByDescending(t => (long)(t.Px1 - t.Px0) * (t.Py1 - t.Py0)))
-        {
-            var part = RunWhole(image.Crop(px0, py0, px1 - px0, py1 - py0), 1);
-            for (int c = 0; c < image.Channels; c++)
-            {
-                var src = part.Plane(c);
-                var dst = result.Plane(c);
-                for (int y = y0; y < y1; y++)
-                    src.Slice((y - py0) * part.Width + (x0 - px0), x1 - x0).CopyTo(dst.Slice(y * image.Width + x0, x1 - x0));
-            }
-        }
-        return result;
-    }
-
-    /// <summary>The whole image in one pass, edge-padded to the size multiple and cropped back.</summary>
-    Image RunWhole(Image image, int scale)
-    {
-        int m = architecture.SizeMultiple;
-        int w = image.Width, h = image.Height, pw = (w + m - 1) / m * m, ph = (h + m - 1) / m * m;
-        int c = image.Channels;
-        var result = new Image(w * scale, h * scale, image.Layout, image.BitDepth);
-        using (Autograd.NoGrad())
-        using (new TensorScope())
-        {
-            var x = Tensor.Empty(1, c, ph, pw);
-            var xs = x.Span;
-            for (int ch = 0; ch < c; ch++)
-            {
-                var plane = image.Plane(ch);
-                for (int yy = 0; yy < ph; yy++)
-                {
-                    var src = plane.Slice(Math.Min(yy, h - 1) * w, w);
-                    var dst = xs.Slice((ch * ph + yy) * pw, pw);
-                    src.CopyTo(dst);
-                    dst[w..].Fill(src[w - 1]);
-                }
-            }
-            network.Eval();
-            var y = network.Forward(x);
-            int ow = pw * scale, oh = ph * scale;
-            if (y.Dim(1) != c || y.Dim(2) != oh || y.Dim(3) != ow)
-                throw new InvalidOperationException($"{architecture.Name} returned {y.ShapeString} for a {x.ShapeString} input at scale {scale}");
-            var ys = y.ReadOnlySpan;
-            for (int ch = 0; ch < c; ch++)
-            {
-                var plane = result.Plane(ch);
-                for (int yy = 0; yy < result.Height; yy++)
-                    ys.Slice((ch * oh + yy) * ow, result.Width).CopyTo(plane.Slice(yy * result.Width, result.Width));
-            }
-        }
-        return result;
+        network.Eval();
+        return Upscaling.TiledUpscaler.Upscale(image, new PipelineNetwork(this, scale), Tile, TileProgress);
     }
 
     /// <summary>An RGB upsampling network as the tiler and `bench model` see the pretrained ones (values 0..1); null
     /// for same-size or 1-channel networks.</summary>
     public Upscaling.ISuperResolutionNetwork? AsSuperResolutionNetwork(int scale) =>
         architecture.ScaleMode == ScaleMode.Upsampling && channels == 3 && task.Enlarges
-            ? new TiledNetwork(Name, network.Eval(), scale, radius ?? 0, architecture) : null;
+            ? new PipelineNetwork(this, scale) : null;
 
-    /// <summary>A trained upsampling network seen as the tiler sees pretrained ones: input and output on 0..1.</summary>
-    sealed class TiledNetwork(string name, Module network, int scale, int radius, ArchitectureInfo architecture)
-        : Upscaling.ISuperResolutionNetwork
+    /// <summary>This network as the pipeline sees every network: values 0..1, its channels, radius and size multiple.</summary>
+    sealed class PipelineNetwork(NetworkRestorer owner, int scale) : Upscaling.ISuperResolutionNetwork
     {
-        public string Name => name;
+        public string Name => owner.Name;
         public int Scale => scale;
-        public int ReceptiveRadius => radius;
+        // An unknown radius (global pooling, or an architecture that does not say) means the whole image at once.
+        public int ReceptiveRadius => owner.radius ?? -1;
         public float InputRange => 1;
+        public int SizeMultiple => owner.architecture.SizeMultiple;
+        public int Channels => owner.channels;
 
         // The widest activation is the sub-pixel upsampler's last conv: its M output channels (the most any layer
         // has) at (scale/2)² pixels per input pixel, 4 bytes each; three such alive at once is a safe bound.
-        public long PeakBytesPerInputPixel => 3L * scale * scale * network.Parameters().Max(p => p.Dim(0));
+        public long PeakBytesPerInputPixel => 3L * scale * scale * owner.network.Parameters().Max(p => p.Dim(0));
 
         public double Flops(int height, int width) => double.NaN;
 
+        /// <summary>Same-size networks: whole images up to <see cref="WholeImagePixels"/>, then tiles of 1536 px (the
+        /// measurements above); upsampling ones by the memory budget, as the pretrained upscalers.</summary>
+        public int AutoTile(int width, int height, long budgetBytes) => scale > 1
+            ? Upscaling.TiledUpscaler.AutoTile(this, width, height, budgetBytes)
+            : (long)width * height <= WholeImagePixels ? Math.Max(width, height) : NetworkRestorer.AutoTile;
+
         public Tensor Forward(Tensor input)
         {
-            using (Autograd.NoGrad()) return network.Forward(input);
+            using (Autograd.NoGrad())
+            {
+                var y = owner.network.Forward(input);
+                if (y.Dim(1) != input.Dim(1) || y.Dim(2) != input.Dim(2) * scale || y.Dim(3) != input.Dim(3) * scale)
+                    throw new InvalidOperationException($"{owner.architecture.Name} returned {y.ShapeString} for a {input.ShapeString} input at scale {scale}");
+                return y;
+            }
         }
-    }
-
-    static Image AverageToGray(Image rgb)
-    {
-        var gray = new Image(rgb.Width, rgb.Height, PixelLayout.Gray, rgb.BitDepth);
-        var g = gray.Plane(0);
-        var r = rgb.Plane(0); var gg = rgb.Plane(1); var b = rgb.Plane(2);
-        for (int i = 0; i < g.Length; i++) g[i] = (r[i] + gg[i] + b[i]) / 3f;
-        return gray;
     }
 }

@@ -39,19 +39,15 @@ public static class Restorers
     /// <summary>The classic methods (bicubic, identity).</summary>
     public static IReadOnlyList<IRestorer> All => all;
 
-    /// <summary>Classic methods and registered models first, then the pretrained catalog (installed on first use).</summary>
-    public static IRestorer Get(string name, RestorationTask task)
+    /// <summary>Classic methods first, then any model <see cref="ModelLoader"/> opens (catalog, shipped, or a file).</summary>
+    public static IRestorer Get(string name, RestorationTask task, Action<string>? log = null)
     {
-        var found = all.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
-            ?? (ModelCatalog.Find(name) is { } info ? (IRestorer)new PretrainedRestorer(info) : null)
-            ?? (TrainedModels.Locate(name) is { } file ? TrainedModels.Open(file) : null);
-        string taskName = task.Name;
-        var candidates = all.Where(r => r.Supports(task)).Select(r => r.Name)
-            .Concat(task.Enlarges ? ModelCatalog.All.Select(m => m.Name) : [])
-            .Concat(TrainedModels.Shipped).Append("PATH.safetensors");
-        string known = string.Join(", ", candidates);
-        if (found is null) throw new ArgumentException($"unknown method '{name}' for {taskName} (known: {known})");
-        if (!found.Supports(task)) throw new ArgumentException($"method '{name}' does not do {taskName} (use: {known})");
+        var classic = all.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
+        string known() => string.Join(", ", all.Where(r => r.Supports(task)).Select(r => r.Name)
+            .Concat(ModelCatalog.All.Where(m => m.Task == task.Name).Select(m => m.Name)).Concat(TrainedModels.Shipped).Append("a model file"));
+        IRestorer found = classic ?? (ModelLoader.Exists(name) ? ModelLoader.Open(name, log: log)
+            : throw new ArgumentException($"unknown method '{name}' for {task.Name} (known: {known()})"));
+        if (!found.Supports(task)) throw new ArgumentException($"method '{name}' does not do {task.Name} (use: {known()})");
         return found;
     }
 }

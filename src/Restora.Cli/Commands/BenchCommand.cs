@@ -100,17 +100,8 @@ public sealed class BenchCommand : CliCommand
             string name = args.Positionals[0];
             int size = args.GetInt("--size", 128, 8, 4096);
             int repeat = args.GetInt("--repeat", 3, 1, 100);
-            Restora.Models.Upscaling.ISuperResolutionNetwork net;
-            if (Restora.Models.Zoo.ModelCatalog.Find(name) is not null)
-                net = ModelsCommand.Guard(() => Restora.Models.Upscaling.PretrainedNetwork.Open(name, log: m => Console.Error.WriteLine($"restora: {m}")));
-            else if (Restora.Models.TrainedModels.Locate(name) is not null)
-            {
-                // A network Restora trained (shipped by name, or a file): the same forward pass, for side-by-side figures.
-                var trained = TrainedModelLoader.Open("bench model", name, Restora.Models.RestorationTask.SuperResolution);
-                net = trained.AsSuperResolutionNetwork(trained.Metadata?.Scale ?? 1)
-                    ?? throw new UserError($"bench model: {name} is not an RGB super-resolution network");
-            }
-            else throw new UserError($"bench model: unknown model '{name}' (see restora models list)");
+            var model = ModelOpener.Guard("bench model", () => Restora.Models.ModelLoader.Open(name, log: ModelOpener.Log));
+            var net = model.Network ?? throw new UserError($"bench model: {name} has no network of its own to time (restora models list)");
             var rng = new SeededRandom(3);
             using var input = Restora.Core.Tensor.Empty(1, 3, size, size);
             var span = input.Span;

@@ -44,7 +44,7 @@ public sealed class EvalCommand : CliCommand
                 Blind = args.Has("--blind"),
             };
             settings.Validate();
-            method = Restorers.Get(args.Get("--method") ?? task.BaselineMethod, task);
+            method = ModelOpener.Guard("eval", () => Restorers.Get(args.Get("--method") ?? task.BaselineMethod, task, ModelOpener.Log));
             metrics = args.Get("--metrics") is string list ? MetricRegistry.Parse(list) : null;
         }
         catch (ArgumentException e) { throw new UserError($"eval: {e.Message}"); }

@@ -65,15 +65,7 @@ public sealed class ModelsCommand : CliCommand
     static ModelInfo Find(string name) => ModelCatalog.Find(name)
         ?? throw new UserError($"models: unknown model '{name}' (see restora models list)");
 
-    /// <summary>Store and format failures (npm missing, integrity, a damaged model.json) are the user's to fix.</summary>
-    public static T Guard<T>(Func<T> action)
-    {
-        try { return action(); }
-        catch (ModelStoreException e) { throw new UserError(e.Message); }
-        catch (KerasFormatException e) { throw new UserError(e.Message); }
-    }
-
-    static void Guard(Action action) => Guard(() => { action(); return 0; });
+    static void Guard(Action action) => ModelOpener.Guard("models", () => { action(); return 0; });
 
     static int List(ModelStore store, bool json)
     {
@@ -160,7 +152,7 @@ public sealed class ModelsCommand : CliCommand
 
     static int Info(ModelStore store, ModelInfo m, bool json)
     {
-        PretrainedNetwork? net = store.IsInstalled(m) ? Guard(() => PretrainedNetwork.Open(m.Name, store)) : null;
+        PretrainedNetwork? net = store.IsInstalled(m) ? ModelOpener.Guard("models", () => PretrainedNetwork.Open(m.Name, store)) : null;
         if (json)
         {
             Json.Write(w =>

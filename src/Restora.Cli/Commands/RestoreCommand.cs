@@ -21,7 +21,7 @@ public sealed class RestoreCommand(RestorationTask task) : CliCommand
     public override IReadOnlyList<OptionSpec> Options =>
     [
         CommonOptions.Output,
-        new("--model", $"a shipped model name or a .safetensors file from restora train (default {task.DefaultModel})", "NAME|FILE"),
+        new("--model", $"a model from restora models list, or a model file (default {task.DefaultModel})", "NAME|FILE"),
         CommonOptions.TileOption,
         .. task.Parameters.Select(p => new OptionSpec(p.Option, p.Name == "sigma"
             ? $"{p.Description} the network is told (default: estimated from each image)"
@@ -49,7 +49,7 @@ public sealed class RestoreCommand(RestorationTask task) : CliCommand
         }
         catch (ArgumentException e) { throw new UserError($"{command}: {e.Message}"); }
 
-        var network = TrainedModelLoader.Open(command, args.Get("--model"), task);
+        var network = ModelOpener.Open(command, args.Get("--model"), task);
         network.Tile = tile;
 
         var jobs = Batch.Plan(command, input, output);
@@ -57,7 +57,7 @@ public sealed class RestoreCommand(RestorationTask task) : CliCommand
         var outcomes = Batch.Run(command, jobs, common, (image, job) =>
         {
             var told = estimate ? settings with { ToldNoiseSigma = EstimatedSigma(image, job) } : settings;
-            return WithAlphaOf(image, network.Restore(image, told));
+            return network.Restore(image, told);
         });
         return Batch.Report(command, outcomes, common.Json, w =>
         {
@@ -72,21 +72,5 @@ public sealed class RestoreCommand(RestorationTask task) : CliCommand
         double s = NoiseEstimate.Sigma(image);
         Console.Error.WriteLine($"restora denoise: {Path.GetFileName(job.Input)}: estimated noise sigma {s:0.0} (give --sigma to set it)");
         return s;
-    }
-
-    /// <summary>Networks restore color; alpha, which they never see, is carried over (enlarged with bicubic when
-    /// the network enlarged the image, as the pretrained upscalers do).</summary>
-    public static Image WithAlphaOf(Image source, Image restored)
-    {
-        restored.BitDepth = source.BitDepth;
-        if (!source.HasAlpha) return restored;
-        var result = new Image(restored.Width, restored.Height, source.Layout, source.BitDepth);
-        restored.Data.AsSpan(0, restored.Data.Length).CopyTo(result.Data);
-        var alpha = source.Plane(source.Channels - 1);
-        if (restored.Width != source.Width)
-            alpha = Resize.ByFactor(new Image(source.Width, source.Height, PixelLayout.Gray, source.BitDepth, alpha.ToArray()),
-                restored.Width / source.Width, ResizeMethod.Bicubic).Plane(0);
-        alpha.CopyTo(result.Plane(result.Channels - 1));
-        return result;
     }
 }

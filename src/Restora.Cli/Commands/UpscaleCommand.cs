@@ -21,7 +21,7 @@ public sealed class UpscaleCommand : CliCommand
     public override IReadOnlyList<OptionSpec> Options =>
     [
         CommonOptions.Output,
-        new("--model", "a model from restora models list, or a .safetensors file from restora train (default esrgan-thick-x4)", "NAME|FILE"),
+        new("--model", "a model from restora models list, or a model file (.safetensors, model.json…; default esrgan-thick-x4)", "NAME|FILE"),
         new("--scale", "2, 3, 4 or 8: picks esrgan-thick-xN, or checks the model's scale", "N"),
         CommonOptions.TileOption,
     ];
@@ -37,24 +37,21 @@ public sealed class UpscaleCommand : CliCommand
         int tile = CommonOptions.Tile(args);
         int? scale = args.IsSet("--scale") ? args.GetInt("--scale", 4, 2, 8) : null;
         string name = args.Get("--model") ?? DefaultModel(scale ?? 4);
-        var info = ModelCatalog.Find(name);
-        if (info is null)
-        {
-            if (TrainedModels.Locate(name) is not null) return RunTrained(name, scale, tile, input, output, common);
-            throw new UserError($"upscale: unknown model '{name}' (see restora models list)");
-        }
-        if (scale is int s && s != info.Scale)
-            throw new UserError($"upscale: {info.Name} enlarges x{info.Scale}, not x{s}; pick a model of that scale (restora models list)");
+        var model = ModelOpener.Open("upscale", name, RestorationTask.SuperResolution);
+        if (scale is int s && s != model.Scale)
+            throw new UserError($"upscale: {model.Name} enlarges x{model.Scale}, not x{s}; pick a model of that scale (restora models list)");
+        model.Tile = tile;
 
         var jobs = Batch.Plan("upscale", input, output);
-        var network = ModelsCommand.Guard(() => PretrainedNetwork.Open(info.Name, log: m => Console.Error.WriteLine($"restora: {m}")));
         var clock = Stopwatch.StartNew();
+        var settings = new TaskSettings { Task = RestorationTask.SuperResolution, Parameters = TaskParameters.Empty.With("scale", model.Scale) };
         var outcomes = Batch.Run("upscale", jobs, common, (image, job) =>
         {
             using var tiles = new Progress(int.MaxValue, $"upscale {Path.GetFileName(job.Input)}");
-            return TiledUpscaler.Upscale(image, network, tile, (done, total) => tiles.Report(done, total, "tiles"));
+            model.TileProgress = (done, total) => tiles.Report(done, total, "tiles");
+            return model.Restore(image, settings);
         });
-        return Report(outcomes, info.Name, info.Scale, clock, common.Json);
+        return Report(outcomes, model.Name, model.Scale, clock, common.Json);
     }
 
     static int Report(List<JobOutcome> outcomes, string model, int scale, Stopwatch clock, bool json)
@@ -69,21 +66,5 @@ public sealed class UpscaleCommand : CliCommand
             w.WriteNumber("seconds", Math.Round(clock.Elapsed.TotalSeconds, 3));
             w.WriteNumber("peak_memory_mb", peakMb);
         });
-    }
-
-    /// <summary>A network Restora trained (shipped by name, or a restora train output), tiled the same way.</summary>
-    static int RunTrained(string name, int? scale, int tile, string input, string output, CommonOptions common)
-    {
-        var network = TrainedModelLoader.Open("upscale", name, RestorationTask.SuperResolution);
-        int modelScale = network.Metadata?.Scale ?? 0;
-        if (scale is int s && s != modelScale)
-            throw new UserError($"upscale: {network.Name} enlarges x{modelScale}, not x{s}; pick a model of that scale (restora models list)");
-        network.Tile = tile;
-
-        var jobs = Batch.Plan("upscale", input, output);
-        var clock = Stopwatch.StartNew();
-        var settings = new TaskSettings { Task = RestorationTask.SuperResolution, Parameters = TaskParameters.Empty.With("scale", modelScale) };
-        var outcomes = Batch.Run("upscale", jobs, common, (image, job) => RestoreCommand.WithAlphaOf(image, network.Restore(image, settings)));
-        return Report(outcomes, network.Name, modelScale, clock, common.Json);
     }
 }

@@ -4,40 +4,72 @@ using Restora.Models.Zoo;
 
 namespace Restora.Models.Upscaling;
 
-/// <summary>What the tiler needs to know of a network that enlarges an RGB image by a whole factor.</summary>
+/// <summary>
+/// What the one restore pipeline (<see cref="TiledUpscaler"/>) needs to know of a network, whatever its format (Keras,
+/// ncnn, PyTorch, Restora's own): it takes [1, C, H, W] in <see cref="InputRange"/> and returns [1, C, H·Scale,
+/// W·Scale]; C is 3 (RGB) unless <see cref="Channels"/> says 1 (a gray or Y network). Scale 1 is a same-size
+/// network (denoise, deblock).
+/// </summary>
 public interface ISuperResolutionNetwork
 {
+    /// <summary>The model's name, for messages.</summary>
     string Name { get; }
+    /// <summary>The enlargement; 1 for same-size networks.</summary>
     int Scale { get; }
-    /// <summary>Input pixels around a pixel that can change its output; tiles overlap by this much.</summary>
+    /// <summary>Input pixels around a pixel that can change its output; tiles overlap by this much. Negative: the
+    /// network looks at the whole image (global pooling) and is never tiled.</summary>
     int ReceptiveRadius { get; }
     /// <summary>The values the network reads and writes for white: 255 or 1.</summary>
     float InputRange { get; }
     /// <summary>A rough count of activation bytes per input pixel at the peak of a forward pass, to size tiles.</summary>
     long PeakBytesPerInputPixel { get; }
+    /// <summary>Multiply-adds ×2 for an input of this size; NaN where not counted.</summary>
     double Flops(int height, int width);
-    /// <summary>[1, 3, H, W] → [1, 3, H*Scale, W*Scale], both in <see cref="InputRange"/>.</summary>
+    /// <summary>[1, C, H, W] → [1, C, H*Scale, W*Scale], both in <see cref="InputRange"/>.</summary>
     Tensor Forward(Tensor input);
+
+    /// <summary>Input sides must be multiples of this (pixel-unshuffle, strided convs): the pipeline pads the image's
+    /// right and bottom edges by replication and aligns tiles to it.</summary>
+    int SizeMultiple => 1;
+
+    /// <summary>3 for RGB networks, 1 for gray (or Y) ones.</summary>
+    int Channels => 3;
+
+    /// <summary>The tile side to use when the caller gives none; by default the largest that fits the budget.</summary>
+    int AutoTile(int width, int height, long budgetBytes) => TiledUpscaler.AutoTile(this, width, height, budgetBytes);
 }
 
-/// <summary>A pretrained Keras model from the catalog, loaded from the model cache.</summary>
+/// <summary>A Keras (TF.js) model on the engine: from the catalog, loaded from the model cache, or from any file.</summary>
 public sealed class PretrainedNetwork : ISuperResolutionNetwork
 {
     readonly KerasModel model;
 
-    public PretrainedNetwork(ModelInfo info, KerasModel model)
+    /// <summary>A catalog model; its scale must be the catalog's.</summary>
+    public PretrainedNetwork(ModelInfo info, KerasModel model) : this(info.Name, model, info.InputRange)
     {
         if (model.Scale != info.Scale)
             throw new KerasFormatException($"{info.Name}: the network enlarges x{model.Scale}, the catalog says x{info.Scale}");
         Info = info;
-        this.model = model;
     }
 
-    public ModelInfo Info { get; }
-    public string Name => Info.Name;
+    /// <summary>Any Keras model, reading and writing <paramref name="inputRange"/> for white.</summary>
+    public PretrainedNetwork(string name, KerasModel model, float inputRange)
+    {
+        Name = name;
+        this.model = model;
+        InputRange = inputRange;
+    }
+
+    /// <summary>The catalog entry, when it came from the catalog.</summary>
+    public ModelInfo? Info { get; }
+    /// <inheritdoc/>
+    public string Name { get; }
+    /// <inheritdoc/>
     public int Scale => model.Scale;
+    /// <inheritdoc/>
     public int ReceptiveRadius => model.ReceptiveRadius;
-    public float InputRange => Info.InputRange;
+    /// <inheritdoc/>
+    public float InputRange { get; }
     public long PeakBytesPerInputPixel => model.PeakBytesPerInputPixel;
     public double Flops(int height, int width) => model.Flops(height, width);
     public Tensor Forward(Tensor input) => model.Forward(input);

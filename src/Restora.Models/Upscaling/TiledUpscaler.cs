@@ -4,10 +4,13 @@ using Restora.Imaging;
 namespace Restora.Models.Upscaling;
 
 /// <summary>
-/// Upscales an image of any size with a network, tile by tile (Real-ESRGAN's scheme): each tile is cut with a
-/// margin of the network's receptive radius, run, and the margin's output dropped, so the result is the same
-/// pixels as running the whole image at once, while memory stays at one tile's activations plus the output.
-/// Gray images go through the network as RGB and come back gray; alpha is enlarged with bicubic and re-attached.
+/// The one restore pipeline every network goes through, whatever its format: tile by tile (Real-ESRGAN's scheme),
+/// each tile cut with a margin of the network's receptive radius, run, and the margin's output dropped, so the result
+/// is the same pixels as the whole image at once while memory stays at one tile's activations plus the output.
+/// Gray images go through an RGB network as RGB and come back as its luma (MATLAB rgb2gray's weights); alpha, which
+/// networks never see, is carried over (enlarged with bicubic when the network enlarges); the bit depth is kept.
+/// Networks with a size multiple get the image's right and bottom edges replicated to it, and tiles aligned to it,
+/// so tiling changes nothing there either.
 /// </summary>
 public static class TiledUpscaler
 {
@@ -17,38 +20,62 @@ public static class TiledUpscaler
     /// <summary>A tile side larger than any image: the whole image in one pass.</summary>
     public const int WholeImage = 1 << 30;
 
-    /// <summary>The image enlarged by <paramref name="net"/>, tile by tile, the same pixels as in one pass.</summary>
-    /// <param name="tile">Side of the part of the input each tile produces, in input pixels; 0 picks one from
-    /// the memory budget (the whole image when it fits).</param>
+    /// <summary>The image restored (and enlarged) by <paramref name="net"/>, tile by tile, the same pixels as in one pass.</summary>
+    /// <param name="tile">Side of the part of the input each tile produces, in input pixels; 0 lets the network choose
+    /// (<see cref="ISuperResolutionNetwork.AutoTile"/>: by default the whole image when it fits the memory budget).</param>
     /// <param name="progress">Told (tiles done, tiles in all) after each tile.</param>
     public static Image Upscale(Image image, ISuperResolutionNetwork net, int tile = 0, Action<int, int>? progress = null)
     {
-        int s = net.Scale;
+        int s = net.Scale, m = Math.Max(1, net.SizeMultiple);
         int w = image.Width, h = image.Height;
-        var color = image.IsGray ? image.WithoutAlpha().ToRgb() : image.WithoutAlpha();
-        if (tile <= 0) tile = AutoTile(net, w, h, DefaultTileBudgetBytes);
-        int margin = net.ReceptiveRadius;
+        if (net.Channels is not (1 or 3)) throw new ArgumentException($"{net.Name}: networks take 1 or 3 channels, not {net.Channels}");
+        if (net.Channels == 1 && !image.IsGray) throw new ArgumentException($"{net.Name} is a one-channel network: give it a gray (or Y) image");
+        var color = net.Channels == 3 && image.IsGray ? image.WithoutAlpha().ToRgb() : image.WithoutAlpha();
+        if (tile <= 0) tile = net.AutoTile(w, h, DefaultTileBudgetBytes);
+        if (net.ReceptiveRadius < 0) tile = WholeImage;
+        // Tiles and margins start on multiples of the size multiple, so inner tiles need no padding and the last
+        // ones are padded exactly as the whole image would be.
+        tile = (int)Math.Min(WholeImage, ((long)Math.Max(tile, 1) + m - 1) / m * m);
+        int margin = (Math.Max(0, net.ReceptiveRadius) + m - 1) / m * m;
 
-        var rgb = new Image(w * s, h * s, PixelLayout.Rgb, image.BitDepth);
-        int tilesX = (w + tile - 1) / tile, tilesY = (h + tile - 1) / tile;
+        var restored = new Image(w * s, h * s, color.Layout, image.BitDepth);
+        var tiles = new List<(int X0, int Y0, int X1, int Y1)>();
+        for (long y0 = 0; y0 < h; y0 += tile)
+            for (long x0 = 0; x0 < w; x0 += tile)
+                tiles.Add(((int)x0, (int)y0, (int)Math.Min(w, x0 + tile), (int)Math.Min(h, y0 + tile)));
+        // Largest padded tile first: its activations are then big enough for every later tile to reuse, where a
+        // small corner tile first made each larger one allocate (and the kernel clear) a new set of buffers.
+        long Area((int X0, int Y0, int X1, int Y1) t) =>
+            (long)(Math.Min(w, t.X1 + margin) - Math.Max(0, t.X0 - margin)) * (Math.Min(h, t.Y1 + margin) - Math.Max(0, t.Y0 - margin));
         int done = 0;
-        for (int ty = 0; ty < tilesY; ty++)
-            for (int tx = 0; tx < tilesX; tx++)
-            {
-                int x0 = tx * tile, y0 = ty * tile;
-                int x1 = Math.Min(w, x0 + tile), y1 = Math.Min(h, y0 + tile);
-                RunTile(color, rgb, net, x0, y0, x1, y1, margin);
-                progress?.Invoke(++done, tilesX * tilesY);
-            }
-
-        var result = new Image(w * s, h * s, image.Layout, image.BitDepth);
-        if (image.IsGray) ToGray(rgb, result.Plane(0));
-        else for (int c = 0; c < 3; c++) rgb.Plane(c).CopyTo(result.Plane(c));
-        if (image.HasAlpha)
+        foreach (var t in tiles.OrderByDescending(Area))
         {
-            var alpha = new Image(w, h, PixelLayout.Gray, image.BitDepth, image.Plane(image.Channels - 1).ToArray());
-            Resize.ByFactor(alpha, s, ResizeMethod.Bicubic).Plane(0).CopyTo(result.Plane(result.Channels - 1));
+            RunTile(color, restored, net, t.X0, t.Y0, t.X1, t.Y1, margin, m);
+            progress?.Invoke(++done, tiles.Count);
         }
+
+        if (image.IsGray && net.Channels == 3)
+        {
+            var gray = new Image(w * s, h * s, PixelLayout.Gray, image.BitDepth);
+            ToGray(restored, gray.Plane(0));
+            restored = gray;
+        }
+        return WithAlphaOf(image, restored);
+    }
+
+    /// <summary>
+    /// <paramref name="restored"/> (the color planes a network gave for <paramref name="source"/>) with the source's
+    /// alpha carried over, enlarged with bicubic when the network enlarged, and the source's bit depth.
+    /// </summary>
+    public static Image WithAlphaOf(Image source, Image restored)
+    {
+        restored.BitDepth = source.BitDepth;
+        if (!source.HasAlpha) return restored;
+        var result = new Image(restored.Width, restored.Height, source.Layout, source.BitDepth);
+        restored.Data.AsSpan(0, restored.Data.Length).CopyTo(result.Data);
+        var alpha = new Image(source.Width, source.Height, PixelLayout.Gray, source.BitDepth, source.Plane(source.Channels - 1).ToArray());
+        if (restored.Width != source.Width) alpha = Resize.ByFactor(alpha, restored.Width / source.Width, ResizeMethod.Bicubic);
+        alpha.Plane(0).CopyTo(result.Plane(result.Channels - 1));
         return result;
     }
 
@@ -58,40 +85,43 @@ public static class TiledUpscaler
         long perPixel = Math.Max(1, net.PeakBytesPerInputPixel);
         long pixels = budgetBytes / perPixel;
         if ((long)width * height <= pixels) return Math.Max(width, height);
-        int side = (int)Math.Sqrt(pixels) - 2 * net.ReceptiveRadius;
+        int side = (int)Math.Sqrt(pixels) - 2 * Math.Max(0, net.ReceptiveRadius);
         return Math.Max(32, side);
     }
 
-    static void RunTile(Image color, Image output, ISuperResolutionNetwork net, int x0, int y0, int x1, int y1, int margin)
+    static void RunTile(Image color, Image output, ISuperResolutionNetwork net, int x0, int y0, int x1, int y1, int margin, int multiple)
     {
-        int s = net.Scale;
+        int s = net.Scale, channels = color.Channels;
         int px0 = Math.Max(0, x0 - margin), py0 = Math.Max(0, y0 - margin);
         int px1 = Math.Min(color.Width, x1 + margin), py1 = Math.Min(color.Height, y1 + margin);
         int pw = px1 - px0, ph = py1 - py0;
+        // Only a tile at the image's right or bottom edge can need padding (inner ones are aligned): edge pixels repeated.
+        int fw = (pw + multiple - 1) / multiple * multiple, fh = (ph + multiple - 1) / multiple * multiple;
         float range = net.InputRange;
 
-        using var input = Tensor.Empty(1, 3, ph, pw);
+        using var input = Tensor.Empty(1, channels, fh, fw);
         var dst = input.Span;
-        for (int c = 0; c < 3; c++)
+        for (int c = 0; c < channels; c++)
         {
             var plane = color.Plane(c);
-            for (int y = 0; y < ph; y++)
+            for (int y = 0; y < fh; y++)
             {
-                var row = plane.Slice((py0 + y) * color.Width + px0, pw);
-                var to = dst.Slice((c * ph + y) * pw, pw);
+                var row = plane.Slice((py0 + Math.Min(y, ph - 1)) * color.Width + px0, pw);
+                var to = dst.Slice((c * fh + y) * fw, fw);
                 for (int x = 0; x < pw; x++) to[x] = row[x] * range;
+                to[pw..].Fill(row[pw - 1] * range);
             }
         }
         using var result = net.Forward(input);
-        if (result.Rank != 4 || result.Dim(1) != 3 || result.Dim(2) != ph * s || result.Dim(3) != pw * s)
-            throw new InvalidOperationException($"{net.Name} returned {result.ShapeString} for a {pw}x{ph} tile at x{s}");
+        if (result.Rank != 4 || result.Dim(1) != channels || result.Dim(2) != fh * s || result.Dim(3) != fw * s)
+            throw new InvalidOperationException($"{net.Name} returned {result.ShapeString} for a {fw}x{fh} tile at x{s}");
 
         // Keep only the part of the output that belongs to this tile's core.
         var src = result.ReadOnlySpan;
-        int ow = pw * s, oh = ph * s;
+        int ow = fw * s, oh = fh * s;
         int cx = (x0 - px0) * s, cy = (y0 - py0) * s, cw = (x1 - x0) * s, ch = (y1 - y0) * s;
         float inv = 1f / range;
-        for (int c = 0; c < 3; c++)
+        for (int c = 0; c < channels; c++)
         {
             var plane = output.Plane(c);
             for (int y = 0; y < ch; y++)
