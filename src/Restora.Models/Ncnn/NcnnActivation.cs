@@ -1,4 +1,5 @@
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using System.Runtime.Intrinsics;
 using Restora.Core;
 
 namespace Restora.Models.Ncnn;
@@ -52,17 +53,46 @@ internal readonly struct NcnnActivation
     /// <summary>Whether c·act(v) = act(c·v) for every c &gt; 0 (so a positive output scale can move into the weights).</summary>
     public bool PositivelyHomogeneous => Type is 0 or 1 or 2;
 
+    /// <summary>Applies the activation in place, in chunks on <see cref="Compute"/>'s threads for large blobs.</summary>
+    public void Apply(Tensor t)
+    {
+        if (Type == 0) return;
+        const int Chunk = 1 << 16;
+        int n = t.Length;
+        if (n <= 2 * Chunk) { Apply(t.Span); return; }
+        var self = this;
+        Compute.For((n + Chunk - 1) / Chunk, c =>
+        {
+            int start = c * Chunk;
+            self.Apply(t.Span.Slice(start, Math.Min(Chunk, n - start)));
+        });
+    }
+
     public void Apply(Span<float> values)
     {
         switch (Type)
         {
             case 0: break;
             case 1: TensorPrimitives.Max(values, 0f, values); break;
-            case 2:
-                for (int i = 0; i < values.Length; i++) if (values[i] < 0) values[i] *= A;
-                break;
+            case 2: Leaky(values, A); break;
             case 3: TensorPrimitives.Clamp(values, A, B, values); break;
             case 4: TensorPrimitives.Sigmoid(values, values); break;
         }
+    }
+
+    /// <summary>v &lt; 0 ? v·slope : v, in place.</summary>
+    static void Leaky(Span<float> values, float slope)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var s = Vector256.Create(slope);
+            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var v = Vector256.Create(values.Slice(i, Vector256<float>.Count));
+                Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<float>.Zero), v * s, v).CopyTo(values.Slice(i));
+            }
+        }
+        for (; i < values.Length; i++) if (values[i] < 0) values[i] *= slope;
     }
 }

@@ -87,7 +87,7 @@ internal sealed class NcnnConvolution : NcnnLayer
         else
         {
             y = F.Conv2d(input, Weight, Bias, Stride, (ph, pw), Dilation, 1, ConvEpilogue.None, null);
-            Activation.Apply(y.Span);
+            Activation.Apply(y);
             if (residual is not null) TensorPrimitives.Add(y.ReadOnlySpan, residual.ReadOnlySpan, y.Span);
         }
         if (!ReferenceEquals(input, x)) input.Dispose();
@@ -165,7 +165,7 @@ internal sealed class NcnnDeconvolution : NcnnLayer
             using var full = F.ConvTranspose2d(input, Weight, Bias, Stride, (0, 0), (0, 0), 1, Dilation);
             y = NcnnOps.CropHW(full, top, left, fullH - top - bottom, fullW - left - right);
         }
-        Activation.Apply(y.Span);
+        Activation.Apply(y);
         return y;
     }
 }
