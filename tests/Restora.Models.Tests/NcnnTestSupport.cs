@@ -209,13 +209,17 @@ internal static class NcnnPeers
         {
             if (programs is not null) return programs;
             string package = Waifu2xPackageFolder();
-            string dir = Path.Combine(Path.GetTempPath(), $"restora-ncnn-peers-{Environment.ProcessId}");
+            // One shared copy per package version; a copy is replaced by renaming, so a run in progress keeps its file.
+            string dir = Path.Combine(Path.GetTempPath(), $"restora-ncnn-peers-{NcnnModels.Waifu2xPackage.Version}");
             Directory.CreateDirectory(dir);
             foreach (var p in new[] { "real-cugan/realcugan-ncnn-vulkan", "waifu2x/waifu2x-ncnn-vulkan" })
             {
-                string target = Path.Combine(dir, Path.GetFileName(p));
-                File.Copy(Path.Combine(package, p), target, overwrite: true);
-                File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                string source = Path.Combine(package, p), target = Path.Combine(dir, Path.GetFileName(p));
+                if (File.Exists(target) && new FileInfo(target).Length == new FileInfo(source).Length) continue;
+                string temporary = $"{target}.{Guid.NewGuid():N}";
+                File.Copy(source, temporary);
+                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                File.Move(temporary, target, overwrite: true);
             }
             return programs = dir;
         }

