@@ -207,6 +207,48 @@ public class NcnnModelTests(ITestOutputHelper output)
         Assert.True(worst < 1e-4f, $"largest difference {worst}");
     }
 
+    /// <summary>
+    /// The Real-ESRGAN models (no CPU peer): the output, averaged back over each s×s block, must reproduce the input
+    /// crop closely, and clearly better than the input shifted by one pixel (a wrong shuffle order, resize or crop
+    /// would fail one of the two).
+    /// </summary>
+    [Theory]
+    [InlineData("realesr-animevideov3-x2")]
+    [InlineData("realesr-animevideov3-x3")]
+    [InlineData("realesr-animevideov3-x4")]
+    [InlineData("realesrgan-x4fast")]
+    [InlineData("realesrgan-x4plus-anime")]
+    public void Realesrgan_output_averages_back_to_the_input(string model)
+    {
+        var info = NcnnModels.Get(model);
+        const int w = 37, h = 29;
+        var (image, path) = NcnnPeers.Crop("pepper.png", 240, 260, w, h);
+        File.Delete(path);
+        var result = info.Family.Upscale(NcnnPeers.Network(model), image);
+        int s = info.Family.Scale;
+        Assert.Equal((w * s, h * s), (result.Width, result.Height));
+        double Psnr(int dx)
+        {
+            double se = 0;
+            int n = 0;
+            for (int c = 0; c < 3; c++)
+                for (int r = 0; r < h; r++)
+                    for (int q = 1; q < w - 1; q++)
+                    {
+                        double mean = 0;
+                        for (int i = 0; i < s; i++)
+                            for (int j = 0; j < s; j++) mean += result.Data[(c * h * s + r * s + i) * w * s + q * s + j];
+                        double d = 255 * (mean / (s * s) - image.Data[(c * h + r) * w + q + dx]);
+                        se += d * d;
+                        n++;
+                    }
+            return 10 * Math.Log10(255.0 * 255 * n / se);
+        }
+        double aligned = Psnr(0), shifted = Psnr(1);
+        output.WriteLine($"{model} on {w}x{h}: {aligned:F2} dB averaged back against the input, {shifted:F2} dB shifted by one pixel");
+        Assert.True(aligned >= 26 && aligned > shifted + 3, $"{model}: {aligned:F2} dB aligned, {shifted:F2} dB shifted");
+    }
+
     [Fact]
     public void Every_catalogued_model_loads()
     {
