@@ -58,10 +58,10 @@ public sealed class NcnnNetwork
     {
         var param = NcnnParamFile.Load(paramPath);
         var weights = NcnnWeightReader.Open(binPath);
-        return Build(param, weights, binPath);
+        return Build(param, weights);
     }
 
-    internal static NcnnNetwork Build(NcnnParamFile param, NcnnWeightReader weights, string binPath)
+    internal static NcnnNetwork Build(NcnnParamFile param, NcnnWeightReader weights)
     {
         var blobIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var blobNames = new List<string>();
