@@ -11,6 +11,9 @@ RESTORA_NATIVE_LIBS=(
   "libwebp.so.7:libwebp7"
   "libwebpmux.so.3:libwebpmux3"
   "libwebpdemux.so.2:libwebpdemux2"
+  # The peers' own programs (realcugan-ncnn-vulkan, waifu2x-ncnn-vulkan, in npm's waifu2x package), which the tests
+  # and scripts/ compare Restora with, load the Vulkan loader even on the CPU (-g -1); no driver is needed.
+  "libvulkan.so.1:libvulkan1"
 )
 
 restora_missing_packages() {
@@ -37,7 +40,7 @@ restora_ensure_native_libs() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2 || true
     # shellcheck disable=SC2086
-    apt-get install -y -qq $missing >&2
+    apt-get install -y -qq --no-install-recommends $missing >&2
   else
     echo "restora: missing native libraries; run: sudo apt-get install -y $missing" >&2
     exit 1

@@ -37,6 +37,11 @@ public static class ModelLoader
     static IRestorationModel OpenCatalog(ModelInfo info, ModelStore store, Action<string>? log)
     {
         var task = TaskRegistry.Get(info.Task);
+        if (Ncnn.NcnnModels.Find(info.Name) is { } ncnn)
+        {
+            var (param, bin) = ncnn.Ensure(store, log);
+            return new PipelineModel(new Ncnn.NcnnPipelineNetwork(info.Name, Ncnn.NcnnNetwork.Load(param, bin), ncnn.Family, param), task, info.Description);
+        }
         return new PipelineModel(PretrainedNetwork.Open(info.Name, store, log), task, info.Description);
     }
 }

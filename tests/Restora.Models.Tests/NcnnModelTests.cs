@@ -60,8 +60,8 @@ public class NcnnModelTests(ITestOutputHelper output)
     [Theory]
     [InlineData("waifu2x-upconv7-x2", "-1", "comic.png", 40, 60, 64, 64)]
     [InlineData("waifu2x-upconv7-x2", "-1", "baboon.png", 100, 200, 83, 61)]
-    [InlineData("waifu2x-upconv7-x2-noise1", "1", "comic.png", 40, 60, 64, 64)]
-    [InlineData("waifu2x-upconv7-x2-noise3", "3", "baboon.png", 100, 200, 83, 61)]
+    [InlineData("waifu2x-upconv7-noise1-x2", "1", "comic.png", 40, 60, 64, 64)]
+    [InlineData("waifu2x-upconv7-noise3-x2", "3", "baboon.png", 100, 200, 83, 61)]
     public void Waifu2x_upconv7_matches_waifu2x_ncnn_vulkan(string model, string noise, string file, int x, int y, int w, int h)
     {
         var info = NcnnModels.Get(model);
@@ -100,7 +100,7 @@ public class NcnnModelTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("waifu2x-cunet-x2-noise1", "comic.png", 40, 60, 64, 64)]
+    [InlineData("waifu2x-cunet-noise1-x2", "comic.png", 40, 60, 64, 64)]
     [InlineData("waifu2x-cunet-x2", "baboon.png", 100, 200, 83, 61)]
     public void Cunet_matches_realcugan_ncnn_vulkan_on_the_same_graph(string model, string file, int x, int y, int w, int h)
     {
@@ -130,8 +130,8 @@ public class NcnnModelTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("waifu2x-cunet-x1-noise1", 1, 67, 45)]
-    [InlineData("waifu2x-cunet-x2-noise2", 2, 51, 38)]
+    [InlineData("waifu2x-cunet-noise1", 1, 67, 45)]
+    [InlineData("waifu2x-cunet-noise2-x2", 2, 51, 38)]
     public void Cunet_trims_exactly_its_padding_and_keeps_the_image_in_place(string model, int scale, int w, int h)
     {
         var info = NcnnModels.Get(model);
@@ -216,7 +216,7 @@ public class NcnnModelTests(ITestOutputHelper output)
     [InlineData("realesr-animevideov3-x2")]
     [InlineData("realesr-animevideov3-x3")]
     [InlineData("realesr-animevideov3-x4")]
-    [InlineData("realesrgan-x4fast")]
+    [InlineData("realesr-general-x4v3")]
     [InlineData("realesrgan-x4plus-anime")]
     public void Realesrgan_output_averages_back_to_the_input(string model)
     {

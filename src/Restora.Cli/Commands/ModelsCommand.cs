@@ -93,11 +93,11 @@ public sealed class ModelsCommand : CliCommand
             });
             return 0;
         }
-        Console.WriteLine($"{"name",-20} {"task",-5} {"scale",-6} {"installed",-10} source");
+        Console.WriteLine($"{"name",-26} {"task",-8} {"scale",-6} {"format",-12} {"installed",-10} {"licence",-13} source");
         foreach (var m in ModelCatalog.All)
-            Console.WriteLine($"{m.Name,-20} {m.Task,-5} x{m.Scale,-5} {(store.IsInstalled(m) ? "yes" : "no"),-10} {m.Package.Spec} ({m.Package.License})");
+            Console.WriteLine($"{m.Name,-26} {m.Task,-8} x{m.Scale,-5} {m.Format,-12} {(store.IsInstalled(m) ? "yes" : "no"),-10} {m.License,-13} {m.Package.Spec}");
         foreach (var (name, meta) in ShippedModels())
-            Console.WriteLine($"{name,-20} {meta.Task,-5} x{meta.Scale,-5} {"shipped",-10} trained by Restora: {meta.Arch} {Options(meta)}");
+            Console.WriteLine($"{name,-26} {meta.Task,-8} x{meta.Scale,-5} {"safetensors",-12} {"shipped",-10} {"Restora's",-13} {meta.Arch} {Options(meta)}");
         Console.WriteLine($"cache: {store.Root} (set RESTORA_HOME to move it)");
         return 0;
     }
@@ -144,7 +144,9 @@ public sealed class ModelsCommand : CliCommand
         w.WriteString("package", m.Package.Name);
         w.WriteString("version", m.Package.Version);
         w.WriteString("integrity", m.Package.Integrity);
-        w.WriteString("license", m.Package.License);
+        w.WriteString("format", m.Format);
+        w.WriteString("license", m.License);
+        w.WriteString("package_license", m.Package.License);
         w.WriteNumber("input_range", m.InputRange);
         w.WriteBoolean("installed", store.IsInstalled(m));
         w.WriteString("description", m.Description);
@@ -152,7 +154,7 @@ public sealed class ModelsCommand : CliCommand
 
     static int Info(ModelStore store, ModelInfo m, bool json)
     {
-        PretrainedNetwork? net = store.IsInstalled(m) ? ModelOpener.Guard("models", () => PretrainedNetwork.Open(m.Name, store)) : null;
+        var net = store.IsInstalled(m) ? ModelOpener.Guard("models", () => ModelLoader.Open(m.Name, store)).Network : null;
         if (json)
         {
             Json.Write(w =>
@@ -161,18 +163,19 @@ public sealed class ModelsCommand : CliCommand
                 if (net is null) return;
                 w.WriteString("folder", store.ModelFolder(m));
                 w.WriteNumber("receptive_radius", net.ReceptiveRadius);
-                w.WriteNumber("gflop_per_128px", Math.Round(net.Flops(128, 128) / 1e9, 2));
+                if (double.IsFinite(net.Flops(128, 128))) w.WriteNumber("gflop_per_128px", Math.Round(net.Flops(128, 128) / 1e9, 2));
             });
             return 0;
         }
         Console.WriteLine($"{m.Name}: {m.Description}");
         Console.WriteLine($"  task {m.Task}, x{m.Scale}, {m.Architecture}, values 0..{m.InputRange}");
-        Console.WriteLine($"  from {m.Package.Spec} ({m.Package.License}), {m.Package.Integrity}");
+        Console.WriteLine($"  weights licence {m.License}; from {m.Package.Spec} ({m.Package.License}), {m.Package.Integrity}");
         if (net is null) Console.WriteLine("  not installed (restora models pull " + m.Name + ")");
         else
         {
             Console.WriteLine($"  installed in {store.ModelFolder(m)}");
-            Console.WriteLine($"  receptive radius {net.ReceptiveRadius} px, {net.Flops(128, 128) / 1e9:0.0} GFLOP per 128x128 input");
+            Console.WriteLine((net.ReceptiveRadius < 0 ? "  sees the whole image (global pooling): runs untiled" : $"  receptive radius {net.ReceptiveRadius} px") +
+                              (double.IsFinite(net.Flops(128, 128)) ? $", {net.Flops(128, 128) / 1e9:0.0} GFLOP per 128x128 input" : ""));
         }
         return 0;
     }

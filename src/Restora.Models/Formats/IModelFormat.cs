@@ -79,6 +79,7 @@ public static class ModelFormats
     [
         new SafeTensorsFormat(),
         new KerasFormat(),
+        new NcnnFormat(),
     ]);
 
     /// <summary>The format that reads <paramref name="path"/>, or null.</summary>

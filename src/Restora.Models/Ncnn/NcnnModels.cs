@@ -45,8 +45,9 @@ public static class NcnnModels
     static List<NcnnModelInfo> Build()
     {
         var list = new List<NcnnModelInfo>();
-        void Add(string name, int scale, ModelPackage package, string folder, string file, string arch, NcnnFamily family, string description) =>
-            list.Add(new NcnnModelInfo(new ModelInfo(name, "sr", scale, package, folder, 1, arch, description), file, family));
+        void Add(string name, string task, int scale, ModelPackage package, string folder, string file, string arch, NcnnFamily family,
+            string license, string description) =>
+            list.Add(new NcnnModelInfo(new ModelInfo(name, task, scale, package, folder, 1, arch, description, "ncnn", license), file, family));
 
         foreach (var (scale, variants) in new[]
         {
@@ -55,29 +56,33 @@ public static class NcnnModels
             (4, new[] { "conservative", "no-denoise", "denoise3x" }),
         })
             foreach (var v in variants)
-                Add($"realcugan-x{scale}-{v}", scale, Waifu2xPackage, "real-cugan/models-se", $"up{scale}x-{v}", "Real-CUGAN",
-                    NcnnFamily.RealCugan(scale), $"Real-CUGAN {scale}x {v} (anime)");
+                Add($"realcugan-x{scale}-{v}", "sr", scale, Waifu2xPackage, "real-cugan/models-se", $"up{scale}x-{v}", "Real-CUGAN",
+                    NcnnFamily.RealCugan(scale), "MIT", $"Real-CUGAN {scale}x {v} (anime; bilibili)");
 
-        foreach (var noise in new[] { "", "noise0_", "noise1_", "noise2_", "noise3_" })
+        foreach (var noise in new[] { "", "noise0", "noise1", "noise2", "noise3" })
         {
-            string tag = noise == "" ? "" : "-" + noise.TrimEnd('_');
-            Add($"waifu2x-upconv7-x2{tag}", 2, Waifu2xPackage, "waifu2x/models-upconv_7_anime_style_art_rgb", $"{noise}scale2.0x_model",
-                "waifu2x upconv_7", NcnnFamily.Waifu2xUpconv7(), $"waifu2x upconv_7 anime 2x{(noise == "" ? "" : ", " + noise.TrimEnd('_'))}");
-            Add($"waifu2x-cunet-x2{tag}", 2, Waifu2xPackage, "waifu2x/models-cunet", $"{noise}scale2.0x_model",
-                "waifu2x cunet", NcnnFamily.Waifu2xCunet(2), $"waifu2x cunet 2x{(noise == "" ? "" : ", " + noise.TrimEnd('_'))}");
+            string tag = noise == "" ? "" : "-" + noise, file = noise == "" ? "scale2.0x_model" : $"{noise}_scale2.0x_model";
+            string level = noise == "" ? "" : $", denoise level {noise[^1]}";
+            Add($"waifu2x-upconv7{tag}-x2", "sr", 2, Waifu2xPackage, "waifu2x/models-upconv_7_anime_style_art_rgb", file,
+                "waifu2x upconv_7", NcnnFamily.Waifu2xUpconv7(), "MIT", $"waifu2x upconv_7 anime art 2x{level}");
+            Add($"waifu2x-cunet{tag}-x2", "sr", 2, Waifu2xPackage, "waifu2x/models-cunet", file,
+                "waifu2x cunet", NcnnFamily.Waifu2xCunet(2), "MIT", $"waifu2x cunet 2x{level}");
             if (noise != "")
-                Add($"waifu2x-cunet-x1{tag}", 1, Waifu2xPackage, "waifu2x/models-cunet", $"{noise}model",
-                    "waifu2x cunet", NcnnFamily.Waifu2xCunet(1), $"waifu2x cunet denoise {noise.TrimEnd('_')}");
+                Add($"waifu2x-cunet-{noise}", "denoise", 1, Waifu2xPackage, "waifu2x/models-cunet", $"{noise}_model",
+                    "waifu2x cunet", NcnnFamily.Waifu2xCunet(1), "MIT", $"waifu2x cunet 1x denoise level {noise[^1]} (restora denoise --model)");
         }
 
         const string esrgan = "real-esrgan/models";
-        Add("realesrgan-x4plus-anime", 4, Waifu2xPackage, esrgan, "realesrgan-x4plus-anime", "RRDBNet", NcnnFamily.RealEsrgan(4), "Real-ESRGAN x4plus anime (6 blocks)");
+        Add("realesrgan-x4plus-anime", "sr", 4, Waifu2xPackage, esrgan, "realesrgan-x4plus-anime", "RRDBNet", NcnnFamily.RealEsrgan(4),
+            "BSD-3-Clause", "Real-ESRGAN x4plus anime (RRDBNet, 6 blocks)");
         foreach (int s in new[] { 2, 3, 4 })
-            Add($"realesr-animevideov3-x{s}", s, Waifu2xPackage, esrgan, $"realesr-animevideov3-x{s}", "SRVGGNetCompact", NcnnFamily.RealEsrgan(s),
-                $"Real-ESRGAN animevideo v3 {s}x");
+            Add($"realesr-animevideov3-x{s}", "sr", s, Waifu2xPackage, esrgan, $"realesr-animevideov3-x{s}", "SRVGGNetCompact",
+                NcnnFamily.RealEsrgan(s), "BSD-3-Clause", $"Real-ESRGAN anime video v3 {s}x (SRVGGNetCompact)");
         const string upscayl = "dist/upscaler/sub-classes/model-manager/models";
-        Add("realesrgan-x4plus", 4, UpscaylPackage, upscayl, "realesrgan-x4plus", "RRDBNet", NcnnFamily.RealEsrgan(4), "Real-ESRGAN x4plus (23 blocks)");
-        Add("realesrgan-x4fast", 4, UpscaylPackage, upscayl, "realesrgan-x4fast", "SRVGGNetCompact", NcnnFamily.RealEsrgan(4), "Real-ESRGAN general x4v3");
+        Add("realesrgan-x4plus", "sr", 4, UpscaylPackage, upscayl, "realesrgan-x4plus", "RRDBNet", NcnnFamily.RealEsrgan(4),
+            "BSD-3-Clause", "Real-ESRGAN x4plus (RRDBNet, 23 blocks): real-world photos, upscayl's default");
+        Add("realesr-general-x4v3", "sr", 4, UpscaylPackage, upscayl, "realesrgan-x4fast", "SRVGGNetCompact", NcnnFamily.RealEsrgan(4),
+            "BSD-3-Clause", "Real-ESRGAN general x4v3 (SRVGGNetCompact; upscayl's x4fast): real-world photos, fast");
         return list;
     }
 

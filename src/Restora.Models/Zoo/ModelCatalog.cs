@@ -9,10 +9,17 @@ public sealed record ModelPackage(string Name, string Version, string Integrity,
 }
 
 /// <summary>A pretrained network Restora knows by name.</summary>
-/// <param name="Folder">The model's folder inside the package (holding model.json).</param>
+/// <param name="Task">The task name (<see cref="TaskRegistry"/>).</param>
+/// <param name="Folder">The model's folder inside the package (holding model.json, or the ncnn files).</param>
 /// <param name="InputRange">The value range the network reads and writes: 255 (0..255) or 1 (0..1).</param>
+/// <param name="Format">The file format (<see cref="Formats.ModelFormats"/>): keras or ncnn.</param>
+/// <param name="WeightsLicense">The licence of the weights where it differs from the package's.</param>
 public sealed record ModelInfo(string Name, string Task, int Scale, ModelPackage Package, string Folder, float InputRange,
-    string Architecture, string Description);
+    string Architecture, string Description, string Format = "keras", string? WeightsLicense = null)
+{
+    /// <summary>The licence the weights come under.</summary>
+    public string License => WeightsLicense ?? Package.License;
+}
 
 /// <summary>Every model known to Restora, installed or not.</summary>
 public static class ModelCatalog
@@ -27,7 +34,8 @@ public static class ModelCatalog
     static readonly ModelPackage Default = new("@upscalerjs/default-model", "1.0.0",
         "sha512-D17cokQBpciTBrlFuY5WtS7TH0WE3h5m44PYiPPCSq1jlWjG9BvH5/rnm9AhQPV6TT3Bqbg5GAPV8/qpR47/hQ==", "MIT");
 
-    public static IReadOnlyList<ModelInfo> All { get; } = Build();
+    /// <summary>Every model: UpscalerJS's Keras models, then the ncnn ones (<see cref="Ncnn.NcnnModels"/>).</summary>
+    public static IReadOnlyList<ModelInfo> All { get; } = [.. Build(), .. Ncnn.NcnnModels.All.Select(m => m.Info)];
 
     static List<ModelInfo> Build()
     {
@@ -45,9 +53,11 @@ public static class ModelCatalog
         return list;
     }
 
+    /// <summary>The model called <paramref name="name"/>, or null.</summary>
     public static ModelInfo? Find(string name) =>
         All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>The model called <paramref name="name"/>; an <see cref="ArgumentException"/> listing the known ones otherwise.</summary>
     public static ModelInfo Get(string name) => Find(name)
         ?? throw new ArgumentException($"unknown model '{name}' (known: {string.Join(", ", All.Select(m => m.Name))})");
 }
