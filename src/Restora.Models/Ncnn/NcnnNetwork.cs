@@ -171,7 +171,18 @@ public sealed class NcnnNetwork
     /// pooled tensor [1, C', H', W'] that belongs to the caller's <see cref="TensorScope"/> (or to none).
     /// Records no gradient. A network may run on several threads at once: a run keeps its state to itself.
     /// </summary>
-    public Tensor Run(Tensor input)
+    public Tensor Run(Tensor input) => Run(input, [], -1);
+
+    /// <summary>How many global average poolings the graph has (the squeeze-excitation means of Real-CUGAN and cunet).</summary>
+    public int GlobalPoolings => layers.Count(l => l is NcnnGlobalPooling { Average: true });
+
+    /// <summary>
+    /// Runs the graph with the first <paramref name="means"/>.Count global average poolings (in file order) giving the
+    /// means passed instead of their own input's, so a tile can be computed as part of a whole image. With
+    /// <paramref name="stopAt"/> &gt;= 0 the run stops at that pooling and returns its input (the feature map whose
+    /// whole-image mean the caller gathers over tiles); with -1 it returns the output.
+    /// </summary>
+    public Tensor Run(Tensor input, IReadOnlyList<float[]> means, int stopAt)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Rank != 4 || input.Dim(0) != 1)
@@ -186,8 +197,32 @@ public sealed class NcnnNetwork
         tensors[inputRoot] = input;
         var x = new Tensor[8];
         var owned = new bool[8];
+        int pooling = 0;
         foreach (var layer in layers)
         {
+            if (layer is NcnnGlobalPooling { Average: true })
+            {
+                int index = pooling++;
+                if (index == stopAt)
+                {
+                    var features = tensors[root[layer.Inputs[0]]]!;
+                    Array.Clear(x);
+                    return scope.Keep(ReferenceEquals(features, input) ? input.Clone() : features);
+                }
+                if (index < means.Count)
+                {
+                    int r = root[layer.Inputs[0]];
+                    if (means[index].Length != tensors[r]!.Dim(1))
+                        throw new ArgumentException($"ncnn {layer.Where}: {means[index].Length} means given for {tensors[r]!.Dim(1)} channels");
+                    if (--pending[r] == 0 && r != inputRoot && r != outputRoot)
+                    {
+                        Inference.Release(tensors[r]!);
+                        tensors[r] = null;
+                    }
+                    tensors[root[layer.Outputs[0]]] = Tensor.FromArray((float[])means[index].Clone(), 1, means[index].Length, 1, 1);
+                    continue;
+                }
+            }
             int n = layer.Inputs.Length;
             if (x.Length < n) { x = new Tensor[n]; owned = new bool[n]; }
             for (int i = 0; i < n; i++)

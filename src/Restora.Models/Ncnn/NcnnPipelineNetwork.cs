@@ -8,7 +8,7 @@ namespace Restora.Models.Ncnn;
 /// is padded and cropped as the family's own program does a whole image, so tiles at the image's edges see what the
 /// whole image would, and inner tile edges are covered by the margin.
 /// </summary>
-public sealed class NcnnPipelineNetwork : ISuperResolutionNetwork
+public sealed class NcnnPipelineNetwork : IStagedNetwork
 {
     /// <summary>The largest tile margin used. A dense network (RRDB's 345 convolutions in a row) reaches hundreds of
     /// pixels in theory, but what lies beyond a few dozen pixels moves no output by a level (tested on
@@ -28,9 +28,11 @@ public sealed class NcnnPipelineNetwork : ISuperResolutionNetwork
         Family = family;
         var param = NcnnParamFile.Load(paramPath);
         // Global pooling (the squeeze-excitation of Real-CUGAN and cunet) makes every output pixel depend on the
-        // whole image: such networks run whole.
-        bool global = param.Layers.Any(l => l.Type == "Pooling");
-        ReceptiveRadius = global ? -1 : Math.Min(MaxMargin, Math.Max(family.Padding, Reach(param)));
+        // whole image: the pipeline gathers the means over tiles first (IStagedNetwork). The rest of such a network
+        // is made of unpadded convolutions that trim the family's padding, so twice that padding covers what a
+        // pixel sees (tested: tiled equals whole within 1 level).
+        Stages = network.GlobalPoolings;
+        ReceptiveRadius = Stages > 0 ? 2 * family.Padding : Math.Min(MaxMargin, Math.Max(family.Padding, Reach(param)));
         Convolutions = param.Layers.Count(l => l.Type is "Convolution" or "Deconvolution");
     }
 
@@ -48,10 +50,63 @@ public sealed class NcnnPipelineNetwork : ISuperResolutionNetwork
     public int ReceptiveRadius { get; }
     /// <inheritdoc/>
     public float InputRange => 1;
-    /// <summary>The family's multiple, for tile alignment, where the pipeline's edge replication to it is what the
-    /// family's own padding would give (waifu2x); whole-image networks pad themselves (Real-CUGAN's extra rows are
+    /// <summary>The family's multiple where the pipeline's edge replication to it is what the family's own padding
+    /// would give (waifu2x upconv_7); otherwise the family pads each tile itself (Real-CUGAN's extra rows are
     /// mirrored, not repeated).</summary>
-    public int SizeMultiple => ReceptiveRadius >= 0 && Family.PadMode == NcnnPadMode.Edge ? Family.Multiple : 1;
+    public int SizeMultiple => Stages == 0 && Family.PadMode == NcnnPadMode.Edge ? Family.Multiple : 1;
+
+    /// <summary>Tiles start on multiples of 4 input pixels: the deepest strided level of Real-CUGAN and cunet (two
+    /// stride-2 convolutions) then sees the whole image's grid.</summary>
+    public int TileAlignment => Math.Max(Family.Multiple, Stages > 0 ? 4 : 1);
+
+    /// <inheritdoc/>
+    public int Stages { get; }
+
+    /// <inheritdoc/>
+    public Tensor StageFeatures(Tensor input, IReadOnlyList<float[]> means, int stage)
+    {
+        using var scope = new TensorScope();
+        var padded = Family.Prepare(input);
+        return scope.Keep(network.Run(padded, means, stage));
+    }
+
+    /// <inheritdoc/>
+    public Tensor Forward(Tensor input, IReadOnlyList<float[]> means)
+    {
+        using var scope = new TensorScope();
+        var padded = Family.Prepare(input);
+        var output = network.Run(padded, means, -1);
+        padded.Dispose();
+        return scope.Keep(Family.Finish(output, input));
+    }
+
+    readonly Dictionary<int, (double, double)> geometry = [];
+
+    /// <summary>
+    /// Measured on two blank tiles: a stage's feature map is n = r·(T + 2·padding) − shrink wide for a tile T wide, so
+    /// feature f's centre lies over padded pixel (f + shrink/2 + 1/2)/r − 1/2, tile pixel that less the padding.
+    /// </summary>
+    public (double PerPixel, double Offset) StageGeometry(int stage)
+    {
+        lock (geometry)
+        {
+            if (geometry.TryGetValue(stage, out var known)) return known;
+            int a = 8 * TileAlignment, b = 12 * TileAlignment;
+            int na = Width(a), nb = Width(b);
+            double r = (double)(nb - na) / (b - a), shrink = r * (a + 2 * Family.Padding) - na;
+            var result = (r, shrink / 2 + 0.5 - r * (0.5 + Family.Padding));
+            geometry[stage] = result;
+            return result;
+        }
+
+        int Width(int side)
+        {
+            using var scope = new TensorScope();
+            var blank = Tensor.Empty(1, 3, side, side);
+            blank.Span.Fill(0.5f);
+            return network.Run(Family.Prepare(blank), [], stage).Dim(3);
+        }
+    }
 
     // Measured: Real-CUGAN x2 on 512x512 peaked at 1.2 GB (about 4.6 KB per input pixel); x4 networks hold their
     // 64-channel activations at 16 output pixels per input pixel.

@@ -32,11 +32,37 @@ public interface ISuperResolutionNetwork
     /// right and bottom edges by replication and aligns tiles to it.</summary>
     int SizeMultiple => 1;
 
+    /// <summary>Tiles and margins start on multiples of this (strided layers see the same grid in every tile as in the
+    /// whole image); at least <see cref="SizeMultiple"/>.</summary>
+    int TileAlignment => SizeMultiple;
+
     /// <summary>3 for RGB networks, 1 for gray (or Y) ones.</summary>
     int Channels => 3;
 
     /// <summary>The tile side to use when the caller gives none; by default the largest that fits the budget.</summary>
     int AutoTile(int width, int height, long budgetBytes) => TiledUpscaler.AutoTile(this, width, height, budgetBytes);
+}
+
+/// <summary>
+/// A network with global average poolings (squeeze-excitation) that can still be tiled exactly: the pipeline gathers
+/// each pooling's whole-image mean over the tiles, stage by stage, and gives the means to every tile's final pass.
+/// A tile's feature position f at a stage sits over tile pixel <c>(f + Offset) / PerPixel</c> (feature positions
+/// per input pixel, offset in feature units), the same rule for every tile, so each whole-image position is counted
+/// by exactly one tile.
+/// </summary>
+public interface IStagedNetwork : ISuperResolutionNetwork
+{
+    /// <summary>How many global poolings, in the order they run.</summary>
+    int Stages { get; }
+
+    /// <summary>The input of pooling <paramref name="stage"/> for a tile, the earlier poolings given their whole-image means.</summary>
+    Tensor StageFeatures(Tensor input, IReadOnlyList<float[]> means, int stage);
+
+    /// <summary>Where a stage's feature positions sit over the tile's pixels.</summary>
+    (double PerPixel, double Offset) StageGeometry(int stage);
+
+    /// <summary>The tile's output with every pooling given its whole-image mean.</summary>
+    Tensor Forward(Tensor input, IReadOnlyList<float[]> means);
 }
 
 /// <summary>A Keras (TF.js) model on the engine: from the catalog, loaded from the model cache, or from any file.</summary>

@@ -26,17 +26,18 @@ public static class TiledUpscaler
     /// <param name="progress">Told (tiles done, tiles in all) after each tile.</param>
     public static Image Upscale(Image image, ISuperResolutionNetwork net, int tile = 0, Action<int, int>? progress = null)
     {
-        int s = net.Scale, m = Math.Max(1, net.SizeMultiple);
+        int s = net.Scale, m = Math.Max(1, net.SizeMultiple), align = Math.Max(m, net.TileAlignment);
         int w = image.Width, h = image.Height;
         if (net.Channels is not (1 or 3)) throw new ArgumentException($"{net.Name}: networks take 1 or 3 channels, not {net.Channels}");
         if (net.Channels == 1 && !image.IsGray) throw new ArgumentException($"{net.Name} is a one-channel network: give it a gray (or Y) image");
         var color = net.Channels == 3 && image.IsGray ? image.WithoutAlpha().ToRgb() : image.WithoutAlpha();
         if (tile <= 0) tile = net.AutoTile(w, h, DefaultTileBudgetBytes);
         if (net.ReceptiveRadius < 0) tile = WholeImage;
+        bool staged = net is IStagedNetwork { Stages: > 0 } && (long)tile < Math.Max(w, h);
         // Tiles and margins start on multiples of the size multiple, so inner tiles need no padding and the last
         // ones are padded exactly as the whole image would be.
-        tile = (int)Math.Min(WholeImage, ((long)Math.Max(tile, 1) + m - 1) / m * m);
-        int margin = (Math.Max(0, net.ReceptiveRadius) + m - 1) / m * m;
+        tile = (int)Math.Min(WholeImage, ((long)Math.Max(tile, 1) + align - 1) / align * align);
+        int margin = (Math.Max(0, net.ReceptiveRadius) + align - 1) / align * align;
 
         var restored = new Image(w * s, h * s, color.Layout, image.BitDepth);
         var tiles = new List<(int X0, int Y0, int X1, int Y1)>();
@@ -47,10 +48,13 @@ public static class TiledUpscaler
         // small corner tile first made each larger one allocate (and the kernel clear) a new set of buffers.
         long Area((int X0, int Y0, int X1, int Y1) t) =>
             (long)(Math.Min(w, t.X1 + margin) - Math.Max(0, t.X0 - margin)) * (Math.Min(h, t.Y1 + margin) - Math.Max(0, t.Y0 - margin));
+        var order = tiles.OrderByDescending(Area).ToList();
+        // Global poolings: each stage's whole-image means are gathered over all tiles before the next stage.
+        var means = staged ? GatherMeans(color, (IStagedNetwork)net, order, margin, m) : null;
         int done = 0;
-        foreach (var t in tiles.OrderByDescending(Area))
+        foreach (var t in order)
         {
-            RunTile(color, restored, net, t.X0, t.Y0, t.X1, t.Y1, margin, m);
+            RunTile(color, restored, net, t.X0, t.Y0, t.X1, t.Y1, margin, m, means);
             progress?.Invoke(++done, tiles.Count);
         }
 
@@ -89,17 +93,60 @@ public static class TiledUpscaler
         return Math.Max(32, side);
     }
 
-    static void RunTile(Image color, Image output, ISuperResolutionNetwork net, int x0, int y0, int x1, int y1, int margin, int multiple)
+    /// <summary>
+    /// The whole-image mean of every global pooling of <paramref name="net"/>, stage by stage: each tile computes the
+    /// stage's feature map (earlier stages given their means) and adds the positions it owns, those sitting over its
+    /// core (clamped into the image, so the border tiles own what lies over the padding).
+    /// </summary>
+    static List<float[]> GatherMeans(Image color, IStagedNetwork net, List<(int X0, int Y0, int X1, int Y1)> tiles, int margin, int multiple)
     {
-        int s = net.Scale, channels = color.Channels;
-        int px0 = Math.Max(0, x0 - margin), py0 = Math.Max(0, y0 - margin);
-        int px1 = Math.Min(color.Width, x1 + margin), py1 = Math.Min(color.Height, y1 + margin);
-        int pw = px1 - px0, ph = py1 - py0;
-        // Only a tile at the image's right or bottom edge can need padding (inner ones are aligned): edge pixels repeated.
+        var means = new List<float[]>();
+        for (int stage = 0; stage < net.Stages; stage++)
+        {
+            var (perPixel, offset) = net.StageGeometry(stage);
+            double[]? sums = null;
+            long count = 0;
+            foreach (var (x0, y0, x1, y1) in tiles)
+            {
+                int px0 = Math.Max(0, x0 - margin), py0 = Math.Max(0, y0 - margin);
+                using var input = TileInput(color, net, px0, py0, Math.Min(color.Width, x1 + margin), Math.Min(color.Height, y1 + margin), multiple);
+                using var features = net.StageFeatures(input, means, stage);
+                int c = features.Dim(1), fh = features.Dim(2), fw = features.Dim(3);
+                sums ??= new double[c];
+                // Which feature columns and rows this tile owns.
+                bool Owns(int f, int origin, int lo, int hi, int size)
+                {
+                    int at = Math.Clamp((int)Math.Floor((f + offset) / perPixel) + origin, 0, size - 1);
+                    return at >= lo && at < hi;
+                }
+                var cols = Enumerable.Range(0, fw).Where(f => Owns(f, px0, x0, x1, color.Width)).ToArray();
+                var rows = Enumerable.Range(0, fh).Where(f => Owns(f, py0, y0, y1, color.Height)).ToArray();
+                var data = features.ReadOnlySpan;
+                for (int ch = 0; ch < c; ch++)
+                {
+                    double sum = 0;
+                    foreach (int y in rows)
+                    {
+                        var row = data.Slice((ch * fh + y) * fw, fw);
+                        foreach (int x in cols) sum += row[x];
+                    }
+                    sums[ch] += sum;
+                }
+                count += (long)rows.Length * cols.Length;
+            }
+            means.Add(sums!.Select(v => (float)(v / count)).ToArray());
+        }
+        return means;
+    }
+
+    /// <summary>The tile [px0, px1) x [py0, py1) as the network's input: scaled to its range, the right and bottom
+    /// edges repeated up to the size multiple (only tiles at the image's edges need it; inner ones are aligned).</summary>
+    static Tensor TileInput(Image color, ISuperResolutionNetwork net, int px0, int py0, int px1, int py1, int multiple)
+    {
+        int channels = color.Channels, pw = px1 - px0, ph = py1 - py0;
         int fw = (pw + multiple - 1) / multiple * multiple, fh = (ph + multiple - 1) / multiple * multiple;
         float range = net.InputRange;
-
-        using var input = Tensor.Empty(1, channels, fh, fw);
+        var input = Tensor.Empty(1, channels, fh, fw);
         var dst = input.Span;
         for (int c = 0; c < channels; c++)
         {
@@ -112,7 +159,19 @@ public static class TiledUpscaler
                 to[pw..].Fill(row[pw - 1] * range);
             }
         }
-        using var result = net.Forward(input);
+        return input;
+    }
+
+    static void RunTile(Image color, Image output, ISuperResolutionNetwork net, int x0, int y0, int x1, int y1, int margin, int multiple,
+        IReadOnlyList<float[]>? means)
+    {
+        int s = net.Scale, channels = color.Channels;
+        int px0 = Math.Max(0, x0 - margin), py0 = Math.Max(0, y0 - margin);
+        int px1 = Math.Min(color.Width, x1 + margin), py1 = Math.Min(color.Height, y1 + margin);
+        using var input = TileInput(color, net, px0, py0, px1, py1, multiple);
+        int fh = input.Dim(2), fw = input.Dim(3);
+        float range = net.InputRange;
+        using var result = means is null ? net.Forward(input) : ((IStagedNetwork)net).Forward(input, means);
         if (result.Rank != 4 || result.Dim(1) != channels || result.Dim(2) != fh * s || result.Dim(3) != fw * s)
             throw new InvalidOperationException($"{net.Name} returned {result.ShapeString} for a {fw}x{fh} tile at x{s}");
 
