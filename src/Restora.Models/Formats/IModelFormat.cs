@@ -78,8 +78,8 @@ public static class ModelFormats
     public static Registry<IModelFormat> Formats { get; } = new("model format",
     [
         new SafeTensorsFormat(),
-        new KerasFormat(),
-        new NcnnFormat(),
+        new Keras.KerasFormat(),
+        new Ncnn.NcnnFormat(),
     ]);
 
     /// <summary>The format that reads <paramref name="path"/>, or null.</summary>

@@ -1,7 +1,7 @@
-using Restora.Models.Keras;
+using Restora.Models.Formats;
 using Restora.Models.Upscaling;
 
-namespace Restora.Models.Formats;
+namespace Restora.Models.Keras;
 
 /// <summary>TensorFlow.js layers-models (model.json and its weight shards), as UpscalerJS ships them.</summary>
 public sealed class KerasFormat : IModelFormat

@@ -1,6 +1,6 @@
-using Restora.Models.Ncnn;
+using Restora.Models.Formats;
 
-namespace Restora.Models.Formats;
+namespace Restora.Models.Ncnn;
 
 /// <summary>
 /// ncnn models: a <c>.param</c> graph with its <c>.bin</c> weights beside it. The family (and so the padding rules)
