@@ -47,6 +47,8 @@ public static class ArchitectureRegistry
         new("rrdbnet", "RRDBNet (ESRGAN generator), 23 RRDB blocks", "BasicSR RRDBNet", ScaleMode.Upsampling, 1,
             (o, r) => new RrdbNet(Channels(o), o.Int("features", 64), o.Int("blocks", 23), o.Int("growth", 32), Scale(o, allowOne: true), r),
             MinScale: 1),
+        new("srvgg", "SRVGGNetCompact (Real-ESRGAN compact): conv+PReLU stack, pixel shuffle, plus the nearest-upscaled input", "Real-ESRGAN SRVGGNetCompact", ScaleMode.Upsampling, 1,
+            (o, r) => new SrVgg(Channels(o), o.Int("features", 64), o.Int("convs", 16, 0), Scale(o, allowOne: true), r), MinScale: 1, Radius: o => Option(o, "convs", 16) + 2),
         new("dncnn", "DnCNN, 17 layers, residual (noise) learning", "KAIR DnCNN", ScaleMode.SameSize, 1,
             (o, r) => new DnCnn(Channels(o), o.Int("features", 64), o.Int("depth", 17, 3), o.Bool("batch_norm", false), r),
             Radius: o => Option(o, "depth", 17)),

@@ -1,8 +1,8 @@
 """PyTorch reference state dicts (key, shape) and parameter counts for Restora's architectures.
 
 Each network is rebuilt here with the module names of the implementation Restora mirrors (BasicSR's MSRResNet,
-EDSR, RCAN, RRDBNet; KAIR's DnCNN, FFDNet, UNetRes; yjn870's SRCNN/FSRCNN/ESPCN; twtygqyy's VDSR), trimmed to
-what defines the state dict. Rerun from the repository root (PyTorch 1.13, a few seconds):
+EDSR, RCAN, RRDBNet; Real-ESRGAN's SRVGGNetCompact; KAIR's DnCNN, FFDNet, UNetRes; yjn870's SRCNN/FSRCNN/ESPCN;
+twtygqyy's VDSR), trimmed to what defines the state dict. Rerun from the repository root (PyTorch 1.13, a few seconds):
 
     /usr/bin/python3 tests/Restora.Models.Tests/Reference/architectures.py
 
@@ -258,6 +258,24 @@ class RRDBNet(nn.Module):
         return self.conv_last(self.lrelu(self.conv_hr(feat)))
 
 
+# ---- Real-ESRGAN ----
+class SRVGGNetCompact(nn.Module):
+    def __init__(self, c=3, nf=64, nconv=16, upscale=4):
+        super().__init__()
+        self.upscale = upscale
+        layers = [nn.Conv2d(c, nf, 3, 1, 1), nn.PReLU(nf)]
+        for _ in range(nconv):
+            layers += [nn.Conv2d(nf, nf, 3, 1, 1), nn.PReLU(nf)]
+        layers.append(nn.Conv2d(nf, c * upscale * upscale, 3, 1, 1))
+        self.body = nn.ModuleList(layers)
+
+    def forward(self, x):
+        out = x
+        for m in self.body:
+            out = m(out)
+        return F.pixel_shuffle(out, self.upscale) + F.interpolate(x, scale_factor=self.upscale, mode="nearest")
+
+
 # ---- KAIR ----
 class DnCNN(nn.Module):
     def __init__(self, c=3, nc=64, nb=17, bn=False):
@@ -352,6 +370,8 @@ CONFIGS = [
     ("rrdbnet", {"scale": "4"}, RRDBNet()),
     ("rrdbnet", {"scale": "2", "blocks": "2", "features": "32", "growth": "16"}, RRDBNet(3, 2, 32, 2, 16)),
     ("rrdbnet", {"scale": "1", "blocks": "1"}, RRDBNet(3, 1, 64, 1, 32)),
+    ("srvgg", {"scale": "4"}, SRVGGNetCompact()),
+    ("srvgg", {"scale": "2", "convs": "4", "features": "16", "channels": "1"}, SRVGGNetCompact(1, 16, 4, 2)),
     ("dncnn", {}, DnCNN()),
     ("dncnn", {"channels": "1", "batch_norm": "true"}, DnCNN(1, 64, 17, True)),
     ("dncnn", {"depth": "10", "features": "48"}, DnCNN(3, 48, 10)),
@@ -377,6 +397,7 @@ FORWARD = [
     ("dncnn", "dncnn", {"depth": "4", "features": "8"}, lambda: DnCNN(3, 8, 4), 1),
     ("ffdnet", "ffdnet", {"depth": "3", "features": "8"}, lambda: FFDNet(3, 8, 3), 1),
     ("unet", "unet", {"features": "4", "blocks": "1", "noise_map": "true"}, lambda: unet(3, 4, 1, True), 1),
+    ("srvgg", "srvgg", {"scale": "3", "features": "8", "convs": "2"}, lambda: SRVGGNetCompact(3, 8, 2, 3), 3),
 ]
 
 
