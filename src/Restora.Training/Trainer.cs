@@ -145,24 +145,3 @@ public sealed class Trainer
 
 /// <summary>The loss stopped being a number: the run cannot go on from here (a user-facing condition, not a bug).</summary>
 public sealed class TrainingDivergedException(string message) : Exception(message);
-
-/// <summary>Writes to a temporary name and renames, so a crash never leaves a half-written file.</summary>
-public static class AtomicFile
-{
-    public static void Write(string path, Action<string> write)
-    {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            write(temp);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
-}

@@ -2,6 +2,7 @@ using Restora.Models;
 using Restora.Models.Keras;
 using Restora.Models.Upscaling;
 using Restora.Models.Zoo;
+using Restora.Models.PyTorch;
 
 namespace Restora.Cli.Commands;
 
@@ -13,7 +14,37 @@ public sealed class ModelsCommand : CliCommand
     /// <inheritdoc/>
     public override string Description => "list, install and describe models";
     /// <inheritdoc/>
-    public override IReadOnlyList<CliCommand> Subcommands => [new ListModels(), new PullModel(), new ModelInfoCommand()];
+    public override IReadOnlyList<CliCommand> Subcommands => [new ListModels(), new PullModel(), new ModelInfoCommand(), new ImportModel()];
+
+    sealed class ImportModel : CliCommand
+    {
+        public override string Name => "import";
+        public override string Description => $"convert a PyTorch checkpoint (.pth/.pt: {PyTorchModels.KnownArchitectures}) into a Restora model file, once";
+        public override IReadOnlyList<PositionalSpec> Positionals => [new("FILE", "the .pth or .pt checkpoint (read by Restora's own unpickler: it can never run code)")];
+        public override IReadOnlyList<OptionSpec> Options => [new("-o", "the .safetensors file to write", "MODEL", "--output")];
+
+        public override int Run(Arguments args)
+        {
+            var common = CommonOptions.From(args);
+            string input = args.Positionals[0], output = args.Require("-o");
+            if (!output.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+                throw new UserError($"{output}: the output of models import is a .safetensors file");
+            if (File.Exists(output) && !common.Overwrite) throw new UserError($"{output}: exists (use --overwrite)");
+            if (!File.Exists(input)) throw new UserError($"{input}: no such file");
+            var metadata = ModelOpener.Guard("models import", () => PyTorchModels.ImportToSafeTensors(input, output, ModelOpener.Log));
+            if (common.Json)
+                Json.Write(w =>
+                {
+                    w.WriteString("output", output);
+                    w.WriteString("architecture", metadata.Arch);
+                    w.WriteString("task", metadata.Task);
+                    w.WriteNumber("scale", metadata.Scale);
+                    foreach (var (k, v) in metadata.Extra) w.WriteString(k, v);
+                });
+            else Console.WriteLine($"{output}: {metadata.Arch} {metadata.Task} x{metadata.Scale} (restora upscale --model {output})");
+            return 0;
+        }
+    }
 
     sealed class ListModels : CliCommand
     {

@@ -80,6 +80,7 @@ public static class ModelFormats
         new SafeTensorsFormat(),
         new Keras.KerasFormat(),
         new Ncnn.NcnnFormat(),
+        new PyTorch.PyTorchFormat(),
     ]);
 
     /// <summary>The format that reads <paramref name="path"/>, or null.</summary>

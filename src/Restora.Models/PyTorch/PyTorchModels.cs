@@ -88,7 +88,7 @@ public static class PyTorchModels
         };
         string? folder = Path.GetDirectoryName(Path.GetFullPath(safetensorsPath));
         if (folder is not null) Directory.CreateDirectory(folder);
-        TrainedModel.Save(safetensorsPath, model.Module, metadata);
+        Restora.Core.Serialization.AtomicFile.Write(safetensorsPath, p => TrainedModel.Save(p, model.Module, metadata));
         log?.Invoke($"{pthPath}: wrote {safetensorsPath} ({model.Architecture.Name}, {model.Task} ×{model.Scale})");
         return metadata;
     }
