@@ -11,8 +11,10 @@ namespace Restora.Models.Ncnn;
 public sealed class NcnnPipelineNetwork : IStagedNetwork
 {
     /// <summary>The largest tile margin used. A dense network (RRDB's 345 convolutions in a row) reaches hundreds of
-    /// pixels in theory, but what lies beyond a few dozen pixels moves no output by a level (tested on
-    /// realesrgan-x4plus-anime: tiled equals whole within 1 level).</summary>
+    /// pixels in theory, but what lies further than this moves no output by a level. Measured on realesrgan-x4plus
+    /// (96x80 of comic, 32-px tiles, against the whole image): margin 32 max 46 levels (40.9 dB), 48 max 6 levels
+    /// (57.3 dB), 64 identical; realesrgan-x4plus-anime is in the tests. (Real-ESRGAN's own tiler pads 10 pixels,
+    /// which is where its users' tile seams come from.)</summary>
     public const int MaxMargin = 64;
 
     readonly NcnnNetwork network;
