@@ -11,6 +11,7 @@ RESTORA_NATIVE_LIBS=(
   "libwebp.so.7:libwebp7"
   "libwebpmux.so.3:libwebpmux3"
   "libwebpdemux.so.2:libwebpdemux2"
+  "libtiff.so.6:libtiff6"
 )
 
 restora_missing_packages() {

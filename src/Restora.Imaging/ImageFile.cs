@@ -18,6 +18,7 @@ public static class ImageFile
         if (header.Length >= 3 && header[0] == 0xFF && header[1] == 0xD8 && header[2] == 0xFF) return ImageFormat.Jpeg;
         if (header.Length >= 12 && header.StartsWith("RIFF"u8) && header.Slice(8, 4).SequenceEqual("WEBP"u8))
             return ImageFormat.WebP;
+        if (TiffStructure.IsTiff(header)) return ImageFormat.Tiff;
         return null;
     }
 
@@ -29,13 +30,14 @@ public static class ImageFile
             ".png" => ImageFormat.Png,
             ".jpg" or ".jpeg" => ImageFormat.Jpeg,
             ".webp" => ImageFormat.WebP,
+            ".tif" or ".tiff" => ImageFormat.Tiff,
             "" => throw new ImageFileException(path, "no file extension (use .png, .jpg, .jpeg or .webp)"),
             _ => throw new ImageFileException(path, $"unsupported extension '{extension}' (use .png, .jpg, .jpeg or .webp)"),
         };
     }
 
     public static bool HasImageExtension(string path) =>
-        Path.GetExtension(path).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".webp";
+        Path.GetExtension(path).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".webp" or ".tif" or ".tiff";
 
     public static Image Decode(ReadOnlySpan<byte> bytes, DecodeOptions? options = null)
     {
@@ -46,6 +48,7 @@ public static class ImageFile
             ImageFormat.Png => PngCodec.Decode(bytes, options),
             ImageFormat.Jpeg => JpegCodec.Decode(bytes, options),
             ImageFormat.WebP => WebPCodec.Decode(bytes, options),
+            ImageFormat.Tiff => TiffCodec.Decode(bytes, options),
             _ => throw new ImageFormatException("not an image (no PNG, JPEG or WebP signature)"),
         };
         return options.ApplyOrientation ? Upright(image) : image;
@@ -54,8 +57,9 @@ public static class ImageFile
     /// <summary>
     /// Throws an <see cref="ImageFormatException"/> unless the bytes are a whole image file: a header that parses
     /// and the container's end where it should be (PNG's IEND chunk, JPEG's EOI marker, the length RIFF declares
-    /// for WebP). Cheap next to decoding, and it catches the usual damage, a file cut short; bytes altered in the
-    /// middle are only found by decoding.
+    /// for WebP, every TIFF strip inside the file). Cheap next to
+    /// decoding, and it catches the usual damage, a file cut short; bytes altered in the middle are only found by
+    /// decoding.
     /// </summary>
     public static void CheckComplete(ReadOnlySpan<byte> bytes)
     {
@@ -77,6 +81,9 @@ public static class ImageFile
                 WebPCodec.ReadSize(bytes);
                 if (bytes.Length < 8L + System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]))
                     throw new ImageFormatException("truncated WebP: shorter than its RIFF header says");
+                break;
+            case ImageFormat.Tiff:
+                TiffCodec.CheckComplete(bytes);
                 break;
             default:
                 throw new ImageFormatException("not an image (no PNG, JPEG or WebP signature)");
@@ -121,7 +128,7 @@ public static class ImageFile
     static ImageMetadata? MetadataFor(Image image, ImageFormat format)
     {
         if (image.Metadata is not { IsEmpty: false } metadata) return null;
-        bool grayFile = image.IsGray && format != ImageFormat.WebP;
+        bool grayFile = image.IsGray && format is ImageFormat.Png or ImageFormat.Jpeg or ImageFormat.Tiff;
         if (metadata.Icc is { } icc && !IccProfile.Fits(icc, grayFile)) metadata = metadata with { Icc = null };
         return metadata.ForSize(image.Width, image.Height);
     }
@@ -139,6 +146,7 @@ public static class ImageFile
             ImageFormat.Png => PngCodec.Encode(image, bitDepth, metadata),
             ImageFormat.Jpeg => JpegCodec.Encode(image, options, metadata),
             ImageFormat.WebP => WebPCodec.Encode(image, options, metadata),
+            ImageFormat.Tiff => TiffCodec.Encode(image, bitDepth, options.TiffCompression, metadata),
             _ => throw new ArgumentOutOfRangeException(nameof(format), $"unknown image format {format}"),
         };
     }

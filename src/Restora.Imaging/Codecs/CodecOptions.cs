@@ -6,6 +6,16 @@ public enum ImageFormat
     Png,
     Jpeg,
     WebP,
+    Tiff,
+}
+
+/// <summary>How TIFF pixel data is compressed; the lossless three use the horizontal predictor where it helps (LZW, Deflate).</summary>
+public enum TiffCompression
+{
+    Deflate,
+    Lzw,
+    PackBits,
+    None,
 }
 
 /// <summary>How JPEG stores chroma: full resolution, or halved in both directions.</summary>
@@ -17,7 +27,9 @@ public enum ChromaSubsampling
 
 public sealed record EncodeOptions
 {
-    /// <summary>8 or 16; null writes the image's own <see cref="Image.BitDepth"/>. JPEG and WebP always write 8.</summary>
+    /// <summary>
+    /// 8 or 16; null writes the image's own <see cref="Image.BitDepth"/>. JPEG and WebP always write 8.
+    /// </summary>
     public int? BitDepth { get; init; }
 
     /// <summary>JPEG 1..100, WebP lossy 0..100.</summary>
@@ -28,6 +40,9 @@ public sealed record EncodeOptions
 
     /// <summary>WebP only: lossless, with the exact RGB kept even under fully transparent pixels.</summary>
     public bool Lossless { get; init; }
+
+    /// <summary>TIFF only.</summary>
+    public TiffCompression TiffCompression { get; init; } = TiffCompression.Deflate;
 
     internal static readonly EncodeOptions Default = new();
 }

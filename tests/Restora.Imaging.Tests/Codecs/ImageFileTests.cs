@@ -265,7 +265,7 @@ public class ImageFileTests
     {
         using var folder = new TempFolder();
 
-        Assert.Throws<ImageFileException>(() => ImageFile.Save(new Image(4, 4, PixelLayout.Rgb), folder.File("a.tif")));
+        Assert.Throws<ImageFileException>(() => ImageFile.Save(new Image(4, 4, PixelLayout.Rgb), folder.File("a.gif")));
 
         Assert.Empty(folder.Names());
     }
