@@ -19,6 +19,7 @@ public static class ImageFile
         if (header.Length >= 12 && header.StartsWith("RIFF"u8) && header.Slice(8, 4).SequenceEqual("WEBP"u8))
             return ImageFormat.WebP;
         if (TiffStructure.IsTiff(header)) return ImageFormat.Tiff;
+        if (BmpCodec.IsBmp(header)) return ImageFormat.Bmp;
         return null;
     }
 
@@ -31,13 +32,15 @@ public static class ImageFile
             ".jpg" or ".jpeg" => ImageFormat.Jpeg,
             ".webp" => ImageFormat.WebP,
             ".tif" or ".tiff" => ImageFormat.Tiff,
+            ".bmp" => ImageFormat.Bmp,
             "" => throw new ImageFileException(path, "no file extension (use .png, .jpg, .jpeg or .webp)"),
             _ => throw new ImageFileException(path, $"unsupported extension '{extension}' (use .png, .jpg, .jpeg or .webp)"),
         };
     }
 
     public static bool HasImageExtension(string path) =>
-        Path.GetExtension(path).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".webp" or ".tif" or ".tiff";
+        Path.GetExtension(path).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".webp" or ".tif" or ".tiff"
+            or ".bmp";
 
     public static Image Decode(ReadOnlySpan<byte> bytes, DecodeOptions? options = null)
     {
@@ -49,6 +52,7 @@ public static class ImageFile
             ImageFormat.Jpeg => JpegCodec.Decode(bytes, options),
             ImageFormat.WebP => WebPCodec.Decode(bytes, options),
             ImageFormat.Tiff => TiffCodec.Decode(bytes, options),
+            ImageFormat.Bmp => BmpCodec.Decode(bytes, options),
             _ => throw new ImageFormatException("not an image (no PNG, JPEG or WebP signature)"),
         };
         return options.ApplyOrientation ? Upright(image) : image;
@@ -57,7 +61,7 @@ public static class ImageFile
     /// <summary>
     /// Throws an <see cref="ImageFormatException"/> unless the bytes are a whole image file: a header that parses
     /// and the container's end where it should be (PNG's IEND chunk, JPEG's EOI marker, the length RIFF declares
-    /// for WebP, every TIFF strip inside the file). Cheap next to
+    /// for WebP, every TIFF strip inside the file, all of BMP's rows). Cheap next to
     /// decoding, and it catches the usual damage, a file cut short; bytes altered in the middle are only found by
     /// decoding.
     /// </summary>
@@ -84,6 +88,9 @@ public static class ImageFile
                 break;
             case ImageFormat.Tiff:
                 TiffCodec.CheckComplete(bytes);
+                break;
+            case ImageFormat.Bmp:
+                BmpCodec.CheckComplete(bytes);
                 break;
             default:
                 throw new ImageFormatException("not an image (no PNG, JPEG or WebP signature)");
@@ -123,7 +130,8 @@ public static class ImageFile
 
     /// <summary>
     /// The blocks to write beside these pixels in this format: pixel dimensions updated, and an ICC profile only
-    /// where its color space matches what the file will hold (WebP has no gray, so a gray image is written as RGB).
+    /// where its color space matches what the file will hold (WebP has no gray and BMP's palette is RGB, so a gray
+    /// image is written as RGB).
     /// </summary>
     static ImageMetadata? MetadataFor(Image image, ImageFormat format)
     {
@@ -147,6 +155,7 @@ public static class ImageFile
             ImageFormat.Jpeg => JpegCodec.Encode(image, options, metadata),
             ImageFormat.WebP => WebPCodec.Encode(image, options, metadata),
             ImageFormat.Tiff => TiffCodec.Encode(image, bitDepth, options.TiffCompression, metadata),
+            ImageFormat.Bmp => BmpCodec.Encode(image, metadata),
             _ => throw new ArgumentOutOfRangeException(nameof(format), $"unknown image format {format}"),
         };
     }

@@ -7,6 +7,7 @@ public enum ImageFormat
     Jpeg,
     WebP,
     Tiff,
+    Bmp,
 }
 
 /// <summary>How TIFF pixel data is compressed; the lossless three use the horizontal predictor where it helps (LZW, Deflate).</summary>
@@ -28,7 +29,7 @@ public enum ChromaSubsampling
 public sealed record EncodeOptions
 {
     /// <summary>
-    /// 8 or 16; null writes the image's own <see cref="Image.BitDepth"/>. JPEG and WebP always write 8.
+    /// 8 or 16; null writes the image's own <see cref="Image.BitDepth"/>. JPEG, WebP and BMP always write 8.
     /// </summary>
     public int? BitDepth { get; init; }
 
