@@ -12,6 +12,9 @@ RESTORA_NATIVE_LIBS=(
   "libwebpmux.so.3:libwebpmux3"
   "libwebpdemux.so.2:libwebpdemux2"
   "libtiff.so.6:libtiff6"
+  # Debian 12's libheif1 has its codecs built in and pulls them in: libde265 (HEIC), dav1d and libaom (AVIF),
+  # x265 (HEIC writing). Debian 13 splits them into libheif-plugin-* packages, which would need listing here.
+  "libheif.so.1:libheif1"
 )
 
 restora_missing_packages() {

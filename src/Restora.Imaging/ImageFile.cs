@@ -20,7 +20,27 @@ public static class ImageFile
             return ImageFormat.WebP;
         if (TiffStructure.IsTiff(header)) return ImageFormat.Tiff;
         if (BmpCodec.IsBmp(header)) return ImageFormat.Bmp;
-        return null;
+        return SniffHeif(header);
+    }
+
+    /// <summary>
+    /// An ISO-BMFF file whose ftyp box names a HEIF brand: AVIF when "avif"/"avis" is among its brands, HEIC for
+    /// the HEVC and generic image brands. Which codec a generic one really holds is found out by libheif.
+    /// </summary>
+    static ImageFormat? SniffHeif(ReadOnlySpan<byte> header)
+    {
+        if (header.Length < 12 || !header.Slice(4, 4).SequenceEqual("ftyp"u8)) return null;
+        int size = (int)Math.Min(header.Length, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header));
+        bool heif = false;
+        for (int at = 8; at + 4 <= size; at += at == 8 ? 8 : 4) // major brand, minor version, compatible brands
+        {
+            var brand = header.Slice(at, 4);
+            if (brand.SequenceEqual("avif"u8) || brand.SequenceEqual("avis"u8)) return ImageFormat.Avif;
+            heif |= brand.SequenceEqual("heic"u8) || brand.SequenceEqual("heix"u8) || brand.SequenceEqual("heim"u8)
+                    || brand.SequenceEqual("heis"u8) || brand.SequenceEqual("hevc"u8) || brand.SequenceEqual("hevx"u8)
+                    || brand.SequenceEqual("mif1"u8) || brand.SequenceEqual("msf1"u8);
+        }
+        return heif ? ImageFormat.Heic : null;
     }
 
     public static ImageFormat FormatFromExtension(string path)
@@ -33,6 +53,8 @@ public static class ImageFile
             ".webp" => ImageFormat.WebP,
             ".tif" or ".tiff" => ImageFormat.Tiff,
             ".bmp" => ImageFormat.Bmp,
+            ".heic" or ".heif" => ImageFormat.Heic,
+            ".avif" => ImageFormat.Avif,
             "" => throw new ImageFileException(path, "no file extension (use .png, .jpg, .jpeg or .webp)"),
             _ => throw new ImageFileException(path, $"unsupported extension '{extension}' (use .png, .jpg, .jpeg or .webp)"),
         };
@@ -40,7 +62,7 @@ public static class ImageFile
 
     public static bool HasImageExtension(string path) =>
         Path.GetExtension(path).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".webp" or ".tif" or ".tiff"
-            or ".bmp";
+            or ".bmp" or ".heic" or ".heif" or ".avif";
 
     public static Image Decode(ReadOnlySpan<byte> bytes, DecodeOptions? options = null)
     {
@@ -53,6 +75,8 @@ public static class ImageFile
             ImageFormat.WebP => WebPCodec.Decode(bytes, options),
             ImageFormat.Tiff => TiffCodec.Decode(bytes, options),
             ImageFormat.Bmp => BmpCodec.Decode(bytes, options),
+            ImageFormat.Heic => HeifCodec.Decode(bytes, ImageFormat.Heic, options),
+            ImageFormat.Avif => HeifCodec.Decode(bytes, ImageFormat.Avif, options),
             _ => throw new ImageFormatException("not an image (no PNG, JPEG or WebP signature)"),
         };
         return options.ApplyOrientation ? Upright(image) : image;
@@ -61,7 +85,7 @@ public static class ImageFile
     /// <summary>
     /// Throws an <see cref="ImageFormatException"/> unless the bytes are a whole image file: a header that parses
     /// and the container's end where it should be (PNG's IEND chunk, JPEG's EOI marker, the length RIFF declares
-    /// for WebP, every TIFF strip inside the file, all of BMP's rows). Cheap next to
+    /// for WebP, every TIFF strip inside the file, all of BMP's rows, HEIF's last box whole). Cheap next to
     /// decoding, and it catches the usual damage, a file cut short; bytes altered in the middle are only found by
     /// decoding.
     /// </summary>
@@ -91,6 +115,9 @@ public static class ImageFile
                 break;
             case ImageFormat.Bmp:
                 BmpCodec.CheckComplete(bytes);
+                break;
+            case ImageFormat.Heic or ImageFormat.Avif:
+                HeifCodec.CheckComplete(bytes, Sniff(bytes)!.Value);
                 break;
             default:
                 throw new ImageFormatException("not an image (no PNG, JPEG or WebP signature)");
@@ -130,8 +157,8 @@ public static class ImageFile
 
     /// <summary>
     /// The blocks to write beside these pixels in this format: pixel dimensions updated, and an ICC profile only
-    /// where its color space matches what the file will hold (WebP has no gray and BMP's palette is RGB, so a gray
-    /// image is written as RGB).
+    /// where its color space matches what the file will hold (WebP, HEIC and AVIF have no gray here and BMP's
+    /// palette is RGB, so a gray image is written as RGB).
     /// </summary>
     static ImageMetadata? MetadataFor(Image image, ImageFormat format)
     {
@@ -156,6 +183,7 @@ public static class ImageFile
             ImageFormat.WebP => WebPCodec.Encode(image, options, metadata),
             ImageFormat.Tiff => TiffCodec.Encode(image, bitDepth, options.TiffCompression, metadata),
             ImageFormat.Bmp => BmpCodec.Encode(image, metadata),
+            ImageFormat.Heic or ImageFormat.Avif => HeifCodec.Encode(image, format, options, metadata),
             _ => throw new ArgumentOutOfRangeException(nameof(format), $"unknown image format {format}"),
         };
     }
