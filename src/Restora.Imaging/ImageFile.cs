@@ -43,6 +43,9 @@ public static class ImageFile
         return heif ? ImageFormat.Heic : null;
     }
 
+    /// <summary>The extensions <see cref="FormatFromExtension"/> knows, as the messages list them.</summary>
+    public const string Extensions = ".png, .jpg, .jpeg, .webp, .tif, .tiff, .bmp, .heic, .heif or .avif";
+
     public static ImageFormat FormatFromExtension(string path)
     {
         string extension = Path.GetExtension(path);
@@ -55,8 +58,8 @@ public static class ImageFile
             ".bmp" => ImageFormat.Bmp,
             ".heic" or ".heif" => ImageFormat.Heic,
             ".avif" => ImageFormat.Avif,
-            "" => throw new ImageFileException(path, "no file extension (use .png, .jpg, .jpeg or .webp)"),
-            _ => throw new ImageFileException(path, $"unsupported extension '{extension}' (use .png, .jpg, .jpeg or .webp)"),
+            "" => throw new ImageFileException(path, $"no file extension (use {Extensions})"),
+            _ => throw new ImageFileException(path, $"unsupported extension '{extension}' (use {Extensions})"),
         };
     }
 
@@ -77,7 +80,7 @@ public static class ImageFile
             ImageFormat.Bmp => BmpCodec.Decode(bytes, options),
             ImageFormat.Heic => HeifCodec.Decode(bytes, ImageFormat.Heic, options),
             ImageFormat.Avif => HeifCodec.Decode(bytes, ImageFormat.Avif, options),
-            _ => throw new ImageFormatException("not an image (no PNG, JPEG or WebP signature)"),
+            _ => throw new ImageFormatException(NotAnImage),
         };
         return options.ApplyOrientation ? Upright(image) : image;
     }
@@ -120,9 +123,11 @@ public static class ImageFile
                 HeifCodec.CheckComplete(bytes, Sniff(bytes)!.Value);
                 break;
             default:
-                throw new ImageFormatException("not an image (no PNG, JPEG or WebP signature)");
+                throw new ImageFormatException(NotAnImage);
         }
     }
+
+    const string NotAnImage = "not an image (no PNG, JPEG, WebP, TIFF, BMP, HEIC or AVIF signature)";
 
     public static void CheckComplete(string path)
     {
