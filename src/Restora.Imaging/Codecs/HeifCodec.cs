@@ -37,7 +37,8 @@ internal static unsafe class HeifCodec
                     (true, false) => ChromaRrggbbLe,
                     _ => ChromaRrggbbaaLe,
                 };
-                Check(heif_decode_image(handle, out var decoded, ColorspaceRgb, chroma, 0), name);
+                using var decodingOptions = DecodingOptions(av1: bytes.IndexOf("av1C"u8) >= 0);
+                Check(heif_decode_image(handle, out var decoded, ColorspaceRgb, chroma, decodingOptions), name);
                 using (decoded)
                 {
                     var image = ToImage(decoded, alpha, deep, name, options);
@@ -47,6 +48,34 @@ internal static unsafe class HeifCodec
                 }
             }
         }
+    }
+
+    static readonly nint AomId = Marshal.StringToCoTaskMemUTF8("aom");
+
+    /// <summary>
+    /// AVIF is decoded with libaom where libheif has it: dav1d, libheif's first choice, prints its complaints
+    /// about a damaged file to stderr ("Error parsing OBU data"), and libheif 1.15 cannot give it a logger, while
+    /// the message a caller gets is meant to be the one line the exception carries. (libheif 1.15 still decodes an
+    /// alpha plane with dav1d, so a damaged alpha plane can still print there.) libaom is about as fast here.
+    /// </summary>
+    /// <param name="av1">Whether the file holds AV1 (an av1C configuration box), whatever its brands claim.</param>
+    static HeifDecodingOptionsHandle DecodingOptions(bool av1)
+    {
+        var options = heif_decoding_options_alloc();
+        if (options.IsInvalid) throw new OutOfMemoryException("libheif could not allocate decoding options");
+        byte* raw = (byte*)options.DangerousGetHandle();
+        if (av1 && raw[0] >= DecodingOptionsDecoderIdVersion && HasDecoder(CompressionAv1, "aom"))
+            *(nint*)(raw + DecodingOptionsDecoderIdOffset) = AomId;
+        return options;
+    }
+
+    static bool HasDecoder(int compression, string id)
+    {
+        nint* decoders = stackalloc nint[16];
+        int count = heif_get_decoder_descriptors(compression, decoders, 16);
+        for (int i = 0; i < count; i++)
+            if (Marshal.PtrToStringUTF8((nint)heif_decoder_descriptor_get_id_name(decoders[i])) == id) return true;
+        return false;
     }
 
     static Image ToImage(HeifImageHandle decoded, bool alpha, bool deep, string name, DecodeOptions options)

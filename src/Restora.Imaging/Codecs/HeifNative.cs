@@ -64,8 +64,18 @@ internal static unsafe class HeifNative
     [DllImport(Lib, ExactSpelling = true)] public static extern nuint heif_image_handle_get_raw_color_profile_size(HeifImageHandleHandle handle);
     [DllImport(Lib, ExactSpelling = true)] public static extern Error heif_image_handle_get_raw_color_profile(HeifImageHandleHandle handle, byte* output);
 
-    /// <summary>Options null: libheif's defaults, which apply the file's rotation, mirroring and cropping.</summary>
-    [DllImport(Lib, ExactSpelling = true)] public static extern Error heif_decode_image(HeifImageHandleHandle handle, out HeifImageHandle image, int colorspace, int chroma, nint options);
+    /// <summary>libheif's defaults apply the file's rotation, mirroring and cropping; options may be null.</summary>
+    [DllImport(Lib, ExactSpelling = true)] public static extern Error heif_decode_image(HeifImageHandleHandle handle, out HeifImageHandle image, int colorspace, int chroma, HeifDecodingOptionsHandle options);
+    [DllImport(Lib, ExactSpelling = true)] public static extern HeifDecodingOptionsHandle heif_decoding_options_alloc();
+    [DllImport(Lib, ExactSpelling = true)] public static extern void heif_decoding_options_free(nint options);
+    [DllImport(Lib, ExactSpelling = true)] public static extern int heif_get_decoder_descriptors(int format, nint* decoders, int count);
+    [DllImport(Lib, ExactSpelling = true)] public static extern byte* heif_decoder_descriptor_get_id_name(nint decoder);
+
+    /// <summary>
+    /// struct heif_decoding_options as libheif 1.15 allocates it (version 4): version at 0, decoder_id (the
+    /// id_name of the decoder plugin to use, null for the highest priority one) at 48.
+    /// </summary>
+    public const int DecodingOptionsDecoderIdOffset = 48, DecodingOptionsDecoderIdVersion = 4;
     [DllImport(Lib, ExactSpelling = true)] public static extern void heif_image_release(nint image);
     [DllImport(Lib, ExactSpelling = true)] public static extern int heif_image_get_width(HeifImageHandle image, int channel);
     [DllImport(Lib, ExactSpelling = true)] public static extern int heif_image_get_height(HeifImageHandle image, int channel);
@@ -131,6 +141,20 @@ internal sealed class HeifImageHandle : SafeHandle
     protected override bool ReleaseHandle()
     {
         HeifNative.heif_image_release(handle);
+        return true;
+    }
+}
+
+/// <summary>Owns a heif_decoding_options.</summary>
+internal sealed class HeifDecodingOptionsHandle : SafeHandle
+{
+    public HeifDecodingOptionsHandle() : base(0, ownsHandle: true) { }
+
+    public override bool IsInvalid => handle == 0;
+
+    protected override bool ReleaseHandle()
+    {
+        HeifNative.heif_decoding_options_free(handle);
         return true;
     }
 }
