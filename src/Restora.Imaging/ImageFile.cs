@@ -18,8 +18,33 @@ public static class ImageFile
         if (header.Length >= 3 && header[0] == 0xFF && header[1] == 0xD8 && header[2] == 0xFF) return ImageFormat.Jpeg;
         if (header.Length >= 12 && header.StartsWith("RIFF"u8) && header.Slice(8, 4).SequenceEqual("WEBP"u8))
             return ImageFormat.WebP;
-        return null;
+        if (TiffStructure.IsTiff(header)) return ImageFormat.Tiff;
+        if (BmpCodec.IsBmp(header)) return ImageFormat.Bmp;
+        return SniffHeif(header);
     }
+
+    /// <summary>
+    /// An ISO-BMFF file whose ftyp box names a HEIF brand: AVIF when "avif"/"avis" is among its brands, HEIC for
+    /// the HEVC and generic image brands. Which codec a generic one really holds is found out by libheif.
+    /// </summary>
+    static ImageFormat? SniffHeif(ReadOnlySpan<byte> header)
+    {
+        if (header.Length < 12 || !header.Slice(4, 4).SequenceEqual("ftyp"u8)) return null;
+        int size = (int)Math.Min(header.Length, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header));
+        bool heif = false;
+        for (int at = 8; at + 4 <= size; at += at == 8 ? 8 : 4) // major brand, minor version, compatible brands
+        {
+            var brand = header.Slice(at, 4);
+            if (brand.SequenceEqual("avif"u8) || brand.SequenceEqual("avis"u8)) return ImageFormat.Avif;
+            heif |= brand.SequenceEqual("heic"u8) || brand.SequenceEqual("heix"u8) || brand.SequenceEqual("heim"u8)
+                    || brand.SequenceEqual("heis"u8) || brand.SequenceEqual("hevc"u8) || brand.SequenceEqual("hevx"u8)
+                    || brand.SequenceEqual("mif1"u8) || brand.SequenceEqual("msf1"u8);
+        }
+        return heif ? ImageFormat.Heic : null;
+    }
+
+    /// <summary>The extensions <see cref="FormatFromExtension"/> knows, as the messages list them.</summary>
+    public const string Extensions = ".png, .jpg, .jpeg, .webp, .tif, .tiff, .bmp, .heic, .heif or .avif";
 
     public static ImageFormat FormatFromExtension(string path)
     {
@@ -29,13 +54,18 @@ public static class ImageFile
             ".png" => ImageFormat.Png,
             ".jpg" or ".jpeg" => ImageFormat.Jpeg,
             ".webp" => ImageFormat.WebP,
-            "" => throw new ImageFileException(path, "no file extension (use .png, .jpg, .jpeg or .webp)"),
-            _ => throw new ImageFileException(path, $"unsupported extension '{extension}' (use .png, .jpg, .jpeg or .webp)"),
+            ".tif" or ".tiff" => ImageFormat.Tiff,
+            ".bmp" => ImageFormat.Bmp,
+            ".heic" or ".heif" => ImageFormat.Heic,
+            ".avif" => ImageFormat.Avif,
+            "" => throw new ImageFileException(path, $"no file extension (use {Extensions})"),
+            _ => throw new ImageFileException(path, $"unsupported extension '{extension}' (use {Extensions})"),
         };
     }
 
     public static bool HasImageExtension(string path) =>
-        Path.GetExtension(path).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".webp";
+        Path.GetExtension(path).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".webp" or ".tif" or ".tiff"
+            or ".bmp" or ".heic" or ".heif" or ".avif";
 
     public static Image Decode(ReadOnlySpan<byte> bytes, DecodeOptions? options = null)
     {
@@ -46,7 +76,11 @@ public static class ImageFile
             ImageFormat.Png => PngCodec.Decode(bytes, options),
             ImageFormat.Jpeg => JpegCodec.Decode(bytes, options),
             ImageFormat.WebP => WebPCodec.Decode(bytes, options),
-            _ => throw new ImageFormatException("not an image (no PNG, JPEG or WebP signature)"),
+            ImageFormat.Tiff => TiffCodec.Decode(bytes, options),
+            ImageFormat.Bmp => BmpCodec.Decode(bytes, options),
+            ImageFormat.Heic => HeifCodec.Decode(bytes, ImageFormat.Heic, options),
+            ImageFormat.Avif => HeifCodec.Decode(bytes, ImageFormat.Avif, options),
+            _ => throw new ImageFormatException(NotAnImage),
         };
         return options.ApplyOrientation ? Upright(image) : image;
     }
@@ -54,8 +88,9 @@ public static class ImageFile
     /// <summary>
     /// Throws an <see cref="ImageFormatException"/> unless the bytes are a whole image file: a header that parses
     /// and the container's end where it should be (PNG's IEND chunk, JPEG's EOI marker, the length RIFF declares
-    /// for WebP). Cheap next to decoding, and it catches the usual damage, a file cut short; bytes altered in the
-    /// middle are only found by decoding.
+    /// for WebP, every TIFF strip inside the file, all of BMP's rows, HEIF's last box whole). Cheap next to
+    /// decoding, and it catches the usual damage, a file cut short; bytes altered in the middle are only found by
+    /// decoding.
     /// </summary>
     public static void CheckComplete(ReadOnlySpan<byte> bytes)
     {
@@ -78,10 +113,21 @@ public static class ImageFile
                 if (bytes.Length < 8L + System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]))
                     throw new ImageFormatException("truncated WebP: shorter than its RIFF header says");
                 break;
+            case ImageFormat.Tiff:
+                TiffCodec.CheckComplete(bytes);
+                break;
+            case ImageFormat.Bmp:
+                BmpCodec.CheckComplete(bytes);
+                break;
+            case ImageFormat.Heic or ImageFormat.Avif:
+                HeifCodec.CheckComplete(bytes, Sniff(bytes)!.Value);
+                break;
             default:
-                throw new ImageFormatException("not an image (no PNG, JPEG or WebP signature)");
+                throw new ImageFormatException(NotAnImage);
         }
     }
+
+    const string NotAnImage = "not an image (no PNG, JPEG, WebP, TIFF, BMP, HEIC or AVIF signature)";
 
     public static void CheckComplete(string path)
     {
@@ -116,12 +162,13 @@ public static class ImageFile
 
     /// <summary>
     /// The blocks to write beside these pixels in this format: pixel dimensions updated, and an ICC profile only
-    /// where its color space matches what the file will hold (WebP has no gray, so a gray image is written as RGB).
+    /// where its color space matches what the file will hold (WebP, HEIC and AVIF have no gray here and BMP's
+    /// palette is RGB, so a gray image is written as RGB).
     /// </summary>
     static ImageMetadata? MetadataFor(Image image, ImageFormat format)
     {
         if (image.Metadata is not { IsEmpty: false } metadata) return null;
-        bool grayFile = image.IsGray && format != ImageFormat.WebP;
+        bool grayFile = image.IsGray && format is ImageFormat.Png or ImageFormat.Jpeg or ImageFormat.Tiff;
         if (metadata.Icc is { } icc && !IccProfile.Fits(icc, grayFile)) metadata = metadata with { Icc = null };
         return metadata.ForSize(image.Width, image.Height);
     }
@@ -139,6 +186,9 @@ public static class ImageFile
             ImageFormat.Png => PngCodec.Encode(image, bitDepth, metadata),
             ImageFormat.Jpeg => JpegCodec.Encode(image, options, metadata),
             ImageFormat.WebP => WebPCodec.Encode(image, options, metadata),
+            ImageFormat.Tiff => TiffCodec.Encode(image, bitDepth, options.TiffCompression, metadata),
+            ImageFormat.Bmp => BmpCodec.Encode(image, metadata),
+            ImageFormat.Heic or ImageFormat.Avif => HeifCodec.Encode(image, format, options, metadata),
             _ => throw new ArgumentOutOfRangeException(nameof(format), $"unknown image format {format}"),
         };
     }

@@ -6,6 +6,21 @@ public enum ImageFormat
     Png,
     Jpeg,
     WebP,
+    Tiff,
+    Bmp,
+    /// <summary>HEIF with HEVC-coded images (.heic, .heif).</summary>
+    Heic,
+    /// <summary>HEIF with AV1-coded images (.avif).</summary>
+    Avif,
+}
+
+/// <summary>How TIFF pixel data is compressed; the lossless three use the horizontal predictor where it helps (LZW, Deflate).</summary>
+public enum TiffCompression
+{
+    Deflate,
+    Lzw,
+    PackBits,
+    None,
 }
 
 /// <summary>How JPEG stores chroma: full resolution, or halved in both directions.</summary>
@@ -17,17 +32,23 @@ public enum ChromaSubsampling
 
 public sealed record EncodeOptions
 {
-    /// <summary>8 or 16; null writes the image's own <see cref="Image.BitDepth"/>. JPEG and WebP always write 8.</summary>
+    /// <summary>
+    /// 8 or 16; null writes the image's own <see cref="Image.BitDepth"/>. JPEG, WebP, BMP, AVIF and HEIC always
+    /// write 8.
+    /// </summary>
     public int? BitDepth { get; init; }
 
-    /// <summary>JPEG 1..100, WebP lossy 0..100.</summary>
+    /// <summary>JPEG 1..100, WebP lossy 0..100, AVIF and HEIC 0..100.</summary>
     public int Quality { get; init; } = 95;
 
-    /// <summary>JPEG only; gray images are always written as single-channel JPEG.</summary>
+    /// <summary>JPEG, AVIF and HEIC; gray images are always written as single-channel JPEG.</summary>
     public ChromaSubsampling Subsampling { get; init; } = ChromaSubsampling.Yuv444;
 
     /// <summary>WebP only: lossless, with the exact RGB kept even under fully transparent pixels.</summary>
     public bool Lossless { get; init; }
+
+    /// <summary>TIFF only.</summary>
+    public TiffCompression TiffCompression { get; init; } = TiffCompression.Deflate;
 
     internal static readonly EncodeOptions Default = new();
 }

@@ -10,6 +10,10 @@ public class ImageFileTests
         Assert.Equal(ImageFormat.Png, ImageFile.Sniff(ImageFile.Encode(image, ImageFormat.Png)));
         Assert.Equal(ImageFormat.Jpeg, ImageFile.Sniff(ImageFile.Encode(image, ImageFormat.Jpeg)));
         Assert.Equal(ImageFormat.WebP, ImageFile.Sniff(ImageFile.Encode(image, ImageFormat.WebP)));
+        Assert.Equal(ImageFormat.Tiff, ImageFile.Sniff(ImageFile.Encode(image, ImageFormat.Tiff)));
+        Assert.Equal(ImageFormat.Bmp, ImageFile.Sniff(ImageFile.Encode(image, ImageFormat.Bmp)));
+        Assert.Equal(ImageFormat.Heic, ImageFile.Sniff(ImageFile.Encode(image, ImageFormat.Heic)));
+        Assert.Equal(ImageFormat.Avif, ImageFile.Sniff(ImageFile.Encode(image, ImageFormat.Avif)));
     }
 
     [Theory]
@@ -17,6 +21,8 @@ public class ImageFileTests
     [InlineData("hello, world")]
     [InlineData("RIFF\0\0\0\0WAVEfmt ")]   // RIFF, but audio
     [InlineData("\u0089PNG")]               // a PNG signature cut short
+    [InlineData("BM, and then some text")] // "BM" without a header size BMP knows
+    [InlineData("\0\0\0\u0014ftypisom\0\0\0\0mp41")] // an MP4 video
     public void Sniff_ReturnsNullForAnythingElse(string text)
     {
         Assert.Null(ImageFile.Sniff(text.Select(c => (byte)c).ToArray()));
@@ -28,6 +34,12 @@ public class ImageFileTests
     [InlineData("a.jpg", ImageFormat.Jpeg)]
     [InlineData("a.JPEG", ImageFormat.Jpeg)]
     [InlineData("a.WebP", ImageFormat.WebP)]
+    [InlineData("a.tif", ImageFormat.Tiff)]
+    [InlineData("a.TIFF", ImageFormat.Tiff)]
+    [InlineData("a.bmp", ImageFormat.Bmp)]
+    [InlineData("a.heic", ImageFormat.Heic)]
+    [InlineData("a.HEIF", ImageFormat.Heic)]
+    [InlineData("a.avif", ImageFormat.Avif)]
     public void FormatFromExtension_IgnoresCase(string path, ImageFormat expected)
     {
         Assert.Equal(expected, ImageFile.FormatFromExtension(path));
@@ -37,11 +49,11 @@ public class ImageFileTests
     [Fact]
     public void FormatFromExtension_NamesTheUnsupportedExtension()
     {
-        var e = Assert.Throws<ImageFileException>(() => ImageFile.FormatFromExtension("out/x.bmp"));
+        var e = Assert.Throws<ImageFileException>(() => ImageFile.FormatFromExtension("out/x.gif"));
 
-        Assert.Equal("out/x.bmp: unsupported extension '.bmp' (use .png, .jpg, .jpeg or .webp)", e.Message);
-        Assert.Equal("out/x.bmp", e.Path);
-        Assert.False(ImageFile.HasImageExtension("out/x.bmp"));
+        Assert.Equal("out/x.gif: unsupported extension '.gif' (use .png, .jpg, .jpeg, .webp, .tif, .tiff, .bmp, .heic, .heif or .avif)", e.Message);
+        Assert.Equal("out/x.gif", e.Path);
+        Assert.False(ImageFile.HasImageExtension("out/x.gif"));
         Assert.False(ImageFile.HasImageExtension("png"));
     }
 
@@ -61,6 +73,10 @@ public class ImageFileTests
     [InlineData(ImageFormat.Png, "PNG")]
     [InlineData(ImageFormat.Jpeg, "JPEG")]
     [InlineData(ImageFormat.WebP, "WebP")]
+    [InlineData(ImageFormat.Tiff, "TIFF")]
+    [InlineData(ImageFormat.Bmp, "BMP")]
+    [InlineData(ImageFormat.Heic, "HEIC")]
+    [InlineData(ImageFormat.Avif, "AVIF")]
     public void CheckComplete_PassesWholeFilesAndRefusesCutOnes(ImageFormat format, string name)
     {
         var image = TestImages.RandomCodes(40, 30, PixelLayout.Rgb, 8);
@@ -73,6 +89,22 @@ public class ImageFileTests
             Assert.Contains(name, e.Message);
         }
         Assert.Throws<ImageFormatException>(() => ImageFile.CheckComplete("GIF89a, not one of ours"u8));
+    }
+
+    [Fact]
+    public void CheckComplete_OfAFile_NamesThePath_ForTheNewFormatsToo()
+    {
+        using var folder = new TempFolder();
+        var image = TestImages.RandomCodes(20, 10, PixelLayout.Rgb, 8);
+        foreach (var name in new[] { "a.tif", "a.bmp", "a.heic", "a.avif" })
+        {
+            ImageFile.Save(image, folder.File(name));
+            ImageFile.CheckComplete(folder.File(name));
+            var bytes = File.ReadAllBytes(folder.File(name));
+            File.WriteAllBytes(folder.File("cut-" + name), bytes[..(bytes.Length * 2 / 3)]);
+            var e = Assert.Throws<ImageFileException>(() => ImageFile.CheckComplete(folder.File("cut-" + name)));
+            Assert.StartsWith(folder.File("cut-" + name) + ": truncated ", e.Message);
+        }
     }
 
     [Fact]
@@ -114,11 +146,19 @@ public class ImageFileTests
         ImageFile.Save(image, folder.File("a.png"));
         ImageFile.Save(image, folder.File("a.webp"), new EncodeOptions { Lossless = true });
         ImageFile.Save(image, folder.File("a.jpeg"));
+        ImageFile.Save(image, folder.File("a.tiff"));
+        ImageFile.Save(image, folder.File("a.bmp"));
+        ImageFile.Save(image, folder.File("a.heif"));
+        ImageFile.Save(image, folder.File("a.avif"));
 
         TestImages.AssertSameCodes(image, ImageFile.Load(folder.File("a.png")));
         TestImages.AssertSameCodes(image, ImageFile.Load(folder.File("a.webp")));
+        TestImages.AssertSameCodes(image, ImageFile.Load(folder.File("a.tiff")));
+        TestImages.AssertSameCodes(image, ImageFile.Load(folder.File("a.bmp")));
         Assert.Equal(ImageFormat.Jpeg, ImageFile.Sniff(File.ReadAllBytes(folder.File("a.jpeg"))));
-        Assert.Equal(["a.jpeg", "a.png", "a.webp"], folder.Names());
+        Assert.Equal(ImageFormat.Heic, ImageFile.Sniff(File.ReadAllBytes(folder.File("a.heif"))));
+        Assert.Equal(ImageFormat.Avif, ImageFile.Sniff(File.ReadAllBytes(folder.File("a.avif"))));
+        Assert.Equal(["a.avif", "a.bmp", "a.heif", "a.jpeg", "a.png", "a.tiff", "a.webp"], folder.Names());
     }
 
     public static TheoryData<string, byte[], string> BadFiles()
@@ -126,6 +166,9 @@ public class ImageFileTests
         var png = ImageFile.Encode(TestImages.RandomCodes(64, 64, PixelLayout.Rgb, 8), ImageFormat.Png);
         var jpeg = ImageFile.Encode(TestImages.RandomCodes(64, 64, PixelLayout.Rgb, 8), ImageFormat.Jpeg);
         var webp = ImageFile.Encode(TestImages.RandomCodes(64, 64, PixelLayout.Rgb, 8), ImageFormat.WebP);
+        var tiff = ImageFile.Encode(TestImages.RandomCodes(64, 64, PixelLayout.Rgb, 8), ImageFormat.Tiff);
+        var bmp = ImageFile.Encode(TestImages.RandomCodes(64, 64, PixelLayout.Rgb, 8), ImageFormat.Bmp);
+        var avif = ImageFile.Encode(TestImages.RandomCodes(64, 64, PixelLayout.Rgb, 8), ImageFormat.Avif);
         var random = new byte[1000];
         new Random(7).NextBytes(random);
         return new()
@@ -136,6 +179,9 @@ public class ImageFileTests
             { "cut.png", png[..(png.Length / 2)], "truncated PNG" },
             { "cut.jpg", jpeg[..(jpeg.Length / 2)], "truncated JPEG" },
             { "cut.webp", webp[..(webp.Length / 2)], "truncated WebP" },
+            { "cut.tif", tiff[..(tiff.Length / 2)], "truncated TIFF" },
+            { "cut.bmp", bmp[..(bmp.Length / 2)], "truncated BMP" },
+            { "cut.avif", avif[..(avif.Length / 2)], "truncated AVIF" },
         };
     }
 
@@ -265,7 +311,7 @@ public class ImageFileTests
     {
         using var folder = new TempFolder();
 
-        Assert.Throws<ImageFileException>(() => ImageFile.Save(new Image(4, 4, PixelLayout.Rgb), folder.File("a.tif")));
+        Assert.Throws<ImageFileException>(() => ImageFile.Save(new Image(4, 4, PixelLayout.Rgb), folder.File("a.gif")));
 
         Assert.Empty(folder.Names());
     }
