@@ -85,7 +85,7 @@ public class BadInputTests
     {
         using var dir = new TempDir();
         TestFiles.WritePng(dir["a.png"]);
-        AssertOneLineError(CliRunner.Run("resize", dir["a.png"], "-o", dir["a.bmp"], "--scale", "2"), dir["a.bmp"], "extension");
+        AssertOneLineError(CliRunner.Run("resize", dir["a.png"], "-o", dir["a.xyz"], "--scale", "2"), dir["a.xyz"], "extension");
     }
 
     [Fact]

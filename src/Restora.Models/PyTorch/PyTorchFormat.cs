@@ -20,15 +20,7 @@ public sealed class PyTorchFormat : IModelFormat
     public IRestorationModel Open(string path, Action<string>? log)
     {
         var model = PyTorchModels.Load(path, log);
-        var metadata = new ModelMetadata
-        {
-            Arch = model.Architecture.Name,
-            ArchOptions = model.Options,
-            Task = model.Task,
-            Scale = model.Scale,
-            Command = $"loaded from {Path.GetFileName(path)}",
-        };
         return new NetworkRestorer(Path.GetFileNameWithoutExtension(path), model.Module, model.Architecture, model.Channels,
-            TaskRegistry.Get(model.Task), model.Options) { Metadata = metadata };
+            TaskRegistry.Get(model.Task), model.Options) { Metadata = model.Metadata($"loaded from {Path.GetFileName(path)}") };
     }
 }

@@ -11,7 +11,19 @@ namespace Restora.Models.PyTorch;
 /// <param name="Scale">Enlargement (1 for same-size networks).</param>
 /// <param name="Description">What the file was recognised as, e.g. "ESRGAN (old ESRGAN keys), 64 features, 2 blocks, growth 32, ×4".</param>
 public sealed record PyTorchModel(Module Module, ArchitectureInfo Architecture, IReadOnlyDictionary<string, string> Options,
-    string Task, int Scale, int Channels, string Description);
+    string Task, int Scale, int Channels, string Description)
+{
+    /// <summary>What a Restora model file says of this network: architecture, options, task, scale, and how it was made.</summary>
+    public ModelMetadata Metadata(string command, IReadOnlyDictionary<string, string>? extra = null) => new()
+    {
+        Arch = Architecture.Name,
+        ArchOptions = Options,
+        Task = Task,
+        Scale = Scale,
+        Command = command,
+        Extra = extra ?? new Dictionary<string, string>(),
+    };
+}
 
 /// <summary>
 /// Community super-resolution checkpoints (.pth/.pt) as Restora networks: the checkpoint is read safely
@@ -71,21 +83,13 @@ public static class PyTorchModels
         string name = Path.GetFileName(pthPath);
         string sha256;
         using (var fs = File.OpenRead(pthPath)) sha256 = Convert.ToHexStringLower(SHA256.HashData(fs));
-        var metadata = new ModelMetadata
+        // Which file the weights came from, so an imported model can be traced back to (and checked against) it.
+        var metadata = model.Metadata($"imported from {name}", new Dictionary<string, string>
         {
-            Arch = model.Architecture.Name,
-            ArchOptions = model.Options,
-            Task = model.Task,
-            Scale = model.Scale,
-            Command = $"imported from {name}",
-            // Which file the weights came from, so an imported model can be traced back to (and checked against) it.
-            Extra = new Dictionary<string, string>
-            {
-                ["source_file"] = name,
-                ["source_sha256"] = sha256,
-                ["source_architecture"] = model.Description,
-            },
-        };
+            ["source_file"] = name,
+            ["source_sha256"] = sha256,
+            ["source_architecture"] = model.Description,
+        });
         string? folder = Path.GetDirectoryName(Path.GetFullPath(safetensorsPath));
         if (folder is not null) Directory.CreateDirectory(folder);
         Restora.Core.Serialization.AtomicFile.Write(safetensorsPath, p => TrainedModel.Save(p, model.Module, metadata));
