@@ -16,3 +16,5 @@ skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 rm -f "$log"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$status" = 0 ] && [ "$passed" -gt 0 ] || exit 1
+# Restora as a package: pack it into a folder feed and run the sample program against it (about a minute).
+"$RESTORA_ROOT/scripts/pack-and-run-sample.sh" || { echo "tests: the packed sample failed (scripts/pack-and-run-sample.sh)"; exit 1; }

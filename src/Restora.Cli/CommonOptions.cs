@@ -11,6 +11,9 @@ namespace Restora.Cli;
 /// write images accept the flag).</param>
 public sealed record CommonOptions(bool Json, bool Overwrite, DecodeOptions Decode, bool StripMetadata = false)
 {
+    /// <summary>This process's part of a folder (<c>--shard I/N</c>, <c>--shards N</c>); the whole folder by default.</summary>
+    public Shard Shard { get; init; } = Shard.All;
+
     /// <summary>Options every command takes.</summary>
     public static IReadOnlyList<OptionSpec> Shared { get; } =
     [
@@ -22,7 +25,11 @@ public sealed record CommonOptions(bool Json, bool Overwrite, DecodeOptions Deco
 
     /// <summary>Options of the commands that write images.</summary>
     public static IReadOnlyList<OptionSpec> ImageOutput { get; } =
-        [new("--strip-metadata", "write outputs without the input's EXIF, XMP, IPTC and ICC profile")];
+    [
+        new("--strip-metadata", "write outputs without the input's EXIF, XMP, IPTC and ICC profile"),
+        new("--shard", "do only part I of N of the input files (I from 0 to N-1; each file goes to one part by a hash of its name)", "I/N"),
+        new("--shards", "split the files into N parts and do the one JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID (Slurm) names", "N"),
+    ];
 
     /// <summary><c>-o OUT</c> as every command that writes files takes it.</summary>
     public static OptionSpec Output { get; } = new("-o", "output file, or folder when INPUT is a folder", "OUT", "--output");
@@ -40,7 +47,24 @@ public sealed record CommonOptions(bool Json, bool Overwrite, DecodeOptions Deco
         if (args.IsSet("--threads")) Restora.Core.Compute.Threads = args.GetInt("--threads", 0, 1, 1024);
         long maxPixels = args.Get("--max-pixels") is string s ? ParsePixels(args.Command, s) : new DecodeOptions().MaxPixels;
         return new CommonOptions(args.Has("--json"), args.Has("--overwrite"), new DecodeOptions { MaxPixels = maxPixels },
-            args.Has("--strip-metadata"));
+            args.Has("--strip-metadata")) { Shard = ReadShard(args) };
+    }
+
+    /// <summary><c>--shard I/N</c>, or <c>--shards N</c> with the index from the scheduler's environment; bad values are one-line errors.</summary>
+    static Shard ReadShard(Arguments args)
+    {
+        string? shard = args.Get("--shard"), shards = args.Get("--shards");
+        if (shard is null && shards is null) return Shard.All;
+        if (shard is not null && shards is not null)
+            throw new UserError($"{args.Command}: give --shard I/N or --shards N, not both");
+        try
+        {
+            if (shard is not null) return Shard.Parse(shard);
+            if (!int.TryParse(shards, NumberStyles.None, CultureInfo.InvariantCulture, out int count) || count < 1)
+                throw new ArgumentException($"--shards needs a positive whole number, got '{shards}'");
+            return Shard.FromEnvironment(count);
+        }
+        catch (ArgumentException e) { throw new UserError($"{args.Command}: {e.Message}"); }
     }
 
     /// <summary>

@@ -32,7 +32,7 @@ public static class Program
         {
             return Dispatch(args);
         }
-        catch (UserError e)
+        catch (RestoraException e) // UserError, and the library's own one-line errors
         {
             return Fail(e.Message, 1);
         }

@@ -24,9 +24,24 @@ public static class CliRunner
     }
 
     /// <summary>Starts the command without waiting, for tests that interrupt it; the caller reads or drains its output.</summary>
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => Start(null, args);
+
+    /// <summary>Runs the command with <paramref name="environment"/> set (a null value removes the variable).</summary>
+    public static CliResult RunWith(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
+        using var p = Start(environment, args);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException($"restora {string.Join(' ', args)} hung"); }
+        return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts the command with <paramref name="environment"/> set (a null value removes the variable).</summary>
+    public static Process Start(IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            if (value is null) psi.Environment.Remove(name); else psi.Environment[name] = value;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "restora.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         return Process.Start(psi)!;

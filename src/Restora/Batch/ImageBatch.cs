@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using Restora.Imaging;
+
+namespace Restora;
+
+/// <summary>One input image and the file its result goes to.</summary>
+/// <param name="Input">The image to read.</param>
+/// <param name="Output">The file to write.</param>
+public sealed record ImageJob(string Input, string Output)
+{
+    /// <summary>The input's path relative to the input folder ('/'-separated): what <see cref="Shard"/> hashes.</summary>
+    public string RelativePath { get; init; } = Path.GetFileName(Input);
+}
+
+/// <summary>What happened to one <see cref="ImageJob"/>.</summary>
+public enum JobStatus
+{
+    /// <summary>Restored and written.</summary>
+    Done,
+    /// <summary>Left alone: a complete output was already there (a rerun continuing where an earlier one stopped).</summary>
+    Skipped,
+    /// <summary>Could not be done; <see cref="JobOutcome.Error"/> says why in one line.</summary>
+    Failed,
+}
+
+/// <summary>The outcome of one job.</summary>
+/// <param name="Job">The job.</param>
+/// <param name="Status">Done, skipped or failed.</param>
+/// <param name="Error">Why it was skipped or failed (one line naming the file), else null.</param>
+/// <param name="Width">The output's width when done.</param>
+/// <param name="Height">The output's height when done.</param>
+/// <param name="Seconds">Time spent on it when done (load, transform, save).</param>
+public sealed record JobOutcome(ImageJob Job, JobStatus Status, string? Error = null, int Width = 0, int Height = 0, double Seconds = 0);
+
+/// <summary>How <see cref="ImageBatch.Run"/> treats existing outputs, metadata and shards, and what it tells the caller.</summary>
+public sealed record BatchOptions
+{
+    /// <summary>Replace existing outputs; otherwise a complete one is skipped (and for a single image is an error).</summary>
+    public bool Overwrite { get; init; }
+
+    /// <summary>Limits for decoding the inputs (default: 100 megapixels).</summary>
+    public DecodeOptions? Decode { get; init; }
+
+    /// <summary>Encoder settings for the outputs.</summary>
+    public EncodeOptions? Encode { get; init; }
+
+    /// <summary>Write outputs without the input's EXIF, XMP, IPTC and ICC profile (by default they are carried over).</summary>
+    public bool StripMetadata { get; init; }
+
+    /// <summary>Do only this shard's part of the jobs (<see cref="Shard.Owns"/>); the default does them all.</summary>
+    public Shard Shard { get; init; } = Shard.All;
+
+    /// <summary>
+    /// Whether the run is about one image, so that a failure throws rather than being recorded and an existing output
+    /// is an error rather than skipped. Null: when there is exactly one job (before sharding).
+    /// </summary>
+    public bool? SingleImage { get; init; }
+
+    /// <summary>How messages say to replace outputs ("use --overwrite" in the command line).</summary>
+    public string OverwriteHint { get; init; } = "set Overwrite";
+
+    /// <summary>Told (jobs started before it, jobs in this shard, the job) as each job starts.</summary>
+    public Action<int, int, ImageJob>? Starting { get; init; }
+
+    /// <summary>Told (the job, why) when an existing output is damaged and so is done again.</summary>
+    public Action<ImageJob, string>? Redoing { get; init; }
+
+    /// <summary>Told each outcome as it is decided.</summary>
+    public Action<JobOutcome>? Finished { get; init; }
+}
+
+/// <summary>
+/// Runs one image transform over a file or a folder, as the <c>restora</c> commands do: plans input → output pairs,
+/// refuses to overwrite, skips outputs a killed earlier run already finished, writes through a temporary file renamed
+/// into place, keeps going past a bad file in a folder, carries every input's metadata to its output, and reports
+/// what happened to every file through callbacks (it never writes to the console).
+/// </summary>
+public static class ImageBatch
+{
+    /// <summary>
+    /// The images <paramref name="input"/> names: itself when it is a file, else the folder's images in ordinal name
+    /// order. A missing path or a folder without images is a <see cref="RestoraException"/>.
+    /// </summary>
+    /// <param name="input">A file or a folder.</param>
+    /// <param name="skipped">Told each file of the folder that is not an image (by extension) and so is left out.</param>
+    public static List<string> ListImages(string input, Action<string>? skipped = null)
+    {
+        if (!Directory.Exists(input))
+            return File.Exists(input) ? [input] : throw new RestoraException($"{input}: no such file or folder");
+        var files = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(input).Order(StringComparer.Ordinal))
+        {
+            if (ImageFile.HasImageExtension(file)) files.Add(file);
+            else skipped?.Invoke(file);
+        }
+        if (files.Count == 0) throw new RestoraException($"{input}: no images in this folder");
+        return files;
+    }
+
+    /// <summary>
+    /// Pairs each input image with its output path: a folder's images go to the same names in the output folder; a file
+    /// goes to <paramref name="output"/>, or into it when it is a folder. The output's format must follow from its
+    /// extension, checked before any work.
+    /// </summary>
+    /// <param name="input">A file or a folder.</param>
+    /// <param name="output">A file, or the output folder.</param>
+    /// <param name="skipped">Told each non-image file of an input folder.</param>
+    public static List<ImageJob> Plan(string input, string output, Action<string>? skipped = null)
+    {
+        if (Directory.Exists(input))
+        {
+            if (File.Exists(output)) throw new RestoraException($"{output}: is a file; a folder input needs an output folder");
+            return ListImages(input, skipped).Select(file => new ImageJob(file, Path.Combine(output, Path.GetFileName(file)))).ToList();
+        }
+        if (!File.Exists(input)) throw new RestoraException($"{input}: no such file or folder");
+        string target = Directory.Exists(output) ? Path.Combine(output, Path.GetFileName(input)) : output;
+        ImageFile.FormatFromExtension(target); // the output's format must be known before any work
+        return [new ImageJob(input, target)];
+    }
+
+    /// <summary>
+    /// Loads, transforms and saves every job of <see cref="BatchOptions.Shard"/>. For a single image a failure throws
+    /// (<see cref="RestoraException"/> or <see cref="ImageFileException"/>, one line naming the file); in a folder it is
+    /// recorded and the run goes on. An existing complete output is skipped, so a rerun after a kill continues where it
+    /// stopped; a damaged one (another tool's leftover) is done again. Cancellation is checked between images (and the
+    /// transform is given the token to check within one).
+    /// </summary>
+    /// <param name="jobs">The jobs, usually from <see cref="Plan"/>.</param>
+    /// <param name="transform">Makes the output image from the input image; its result is saved with the input's metadata.</param>
+    /// <param name="options">Overwriting, metadata, shard and callbacks; null for the defaults.</param>
+    /// <param name="cancellationToken">Stops the run between images with an <see cref="OperationCanceledException"/>.</param>
+    public static List<JobOutcome> Run(IReadOnlyList<ImageJob> jobs, Func<Image, ImageJob, CancellationToken, Image> transform,
+        BatchOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        ArgumentNullException.ThrowIfNull(transform);
+        options ??= new BatchOptions();
+        bool single = options.SingleImage ?? jobs.Count == 1;
+        var mine = jobs.Where(j => options.Shard.Owns(j.RelativePath)).ToList();
+        var outcomes = new List<JobOutcome>();
+        void Record(JobOutcome o) { outcomes.Add(o); options.Finished?.Invoke(o); }
+        for (int i = 0; i < mine.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var job = mine[i];
+            options.Starting?.Invoke(i, mine.Count, job);
+            if (SamePath(job.Input, job.Output))
+                throw new RestoraException($"{job.Output}: output would replace its input; choose another output");
+            bool replace = options.Overwrite;
+            if (File.Exists(job.Output) && !options.Overwrite)
+            {
+                if (single) throw new RestoraException($"{job.Output}: exists ({options.OverwriteHint})");
+                if (Damage(job.Output) is not string damage)
+                {
+                    Record(new JobOutcome(job, JobStatus.Skipped, $"output exists ({options.OverwriteHint})"));
+                    continue;
+                }
+                // Ours are written atomically, so this is another tool's leftover: not a result worth keeping.
+                options.Redoing?.Invoke(job, damage);
+                replace = true;
+            }
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                var image = ImageFile.Load(job.Input, options.Decode);
+                var result = transform(image, job, cancellationToken);
+                result.Metadata = options.StripMetadata ? null : result.Metadata ?? image.Metadata;
+                var dir = Path.GetDirectoryName(Path.GetFullPath(job.Output));
+                if (dir is not null) Directory.CreateDirectory(dir);
+                ImageFile.Save(result, job.Output, options.Encode, replace);
+                Record(new JobOutcome(job, JobStatus.Done, null, result.Width, result.Height, clock.Elapsed.TotalSeconds));
+            }
+            catch (Exception e) when (!single && e is ImageFileException or ImageFormatException or RestoraException or ArgumentException)
+            {
+                Record(new JobOutcome(job, JobStatus.Failed, OneLine(e, job.Input)));
+            }
+            catch (Exception e) when (e is ImageFormatException or ArgumentException)
+            {
+                throw new RestoraException(OneLine(e, job.Input), e);
+            }
+        }
+        return outcomes;
+    }
+
+    /// <summary>
+    /// Why an existing output is not a finished result, or null when it is whole (header and container end
+    /// intact). Not a full decode: an upscaled output can be hundreds of megapixels, and a rerun checks them all.
+    /// </summary>
+    static string? Damage(string output)
+    {
+        try
+        {
+            ImageFile.CheckComplete(output);
+            return null;
+        }
+        catch (ImageFileException e)
+        {
+            return e.Message.StartsWith(output + ": ", StringComparison.Ordinal) ? e.Message[(output.Length + 2)..] : e.Message;
+        }
+    }
+
+    static string OneLine(Exception e, string path) => e is ImageFileException or RestoraException ? e.Message : $"{path}: {e.Message}";
+
+    static bool SamePath(string a, string b) =>
+        string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
+}
