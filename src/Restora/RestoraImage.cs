@@ -36,7 +36,7 @@ public sealed class RestoraImage : IDisposable
     public ImageMetadata? Metadata { get => Image.Metadata; set => Image.Metadata = value; }
 
     /// <summary>
-    /// Writes the image in the format its extension names (.png, .jpg/.jpeg, .webp) with its metadata, through a
+    /// Writes the image in the format its extension names (ImageFile.Extensions: PNG, JPEG, WebP, TIFF, BMP, AVIF, HEIC) with its metadata, through a
     /// temporary file renamed into place, so a crash never leaves a half-written file.
     /// </summary>
     /// <param name="path">The output file; its folder must exist.</param>
