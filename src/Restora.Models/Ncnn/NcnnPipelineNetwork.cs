@@ -115,6 +115,16 @@ public sealed class NcnnPipelineNetwork : IStagedNetwork
     /// <inheritdoc/>
     public long PeakBytesPerInputPixel => Scale >= 4 ? 64L * 16 * 4 * 3 : 6L << 10;
 
+    /// <summary>
+    /// The tile the pipeline uses when none is given: the memory budget's, except that a network with global pooling
+    /// keeps the whole image up to three budgets, since tiling it costs a pass per squeeze-excitation stage (Real-CUGAN
+    /// x2 on 512x512: 9.9 s in tiles against 3.9 s whole, 1.2 GB peak).
+    /// </summary>
+    public int AutoTile(int width, int height, long budgetBytes) =>
+        Stages > 0 && (long)width * height * PeakBytesPerInputPixel <= 3 * budgetBytes
+            ? Math.Max(width, height)
+            : TiledUpscaler.AutoTile(this, width, height, budgetBytes);
+
     /// <inheritdoc/>
     public double Flops(int height, int width) => double.NaN;
 
