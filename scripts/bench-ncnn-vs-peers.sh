@@ -3,7 +3,8 @@
 # first; a training run can be paused with kill -STOP PID and resumed with kill -CONT PID):
 #   1. realesrgan-x4plus forward on SIZE x SIZE: Restora's ncnn interpreter against PyTorch's RRDBNet (the same network).
 #   2. realcugan-x2-conservative on a 512x512 PNG, whole commands: restora upscale against realcugan-ncnn-vulkan -g -1.
-#   3. realesrgan-x4plus on a 2048x2048 PNG (x4 to 8192x8192): time and peak memory (skip with SKIP_2K=1).
+#   3. realesrgan-x4plus on a 2048x2048 PNG (x4 to 8192x8192, --tile 512): time and peak memory (skip with SKIP_2K=1).
+# SKIP_X4PLUS=1 skips the first.
 # Usage: scripts/bench-ncnn-vs-peers.sh [ROUNDS]. Needs python3-torch, python3-numpy, python3-pil (Debian).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -23,14 +24,15 @@ median() { /usr/bin/python3 -c "import statistics,sys; print(f'{statistics.media
 seconds() { /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['seconds'])"; }
 
 ours=(); torch=()
-for ((r = 1; r <= rounds; r++)); do
+x4rounds=$rounds; [ -z "${SKIP_X4PLUS:-}" ] || x4rounds=0
+for ((r = 1; r <= x4rounds; r++)); do
   a=$(./restora bench model realesrgan-x4plus --size 128 --repeat 3 --json | seconds)
   b=$(/usr/bin/python3 scripts/torch-rrdbnet-bench.py 128 3 2 | awk '{print $2}')
   echo "round $r  realesrgan-x4plus 128x128 forward  restora ${a} s  torch ${b} s"
   ours+=("$a"); torch+=("$b")
 done
-a=$(median "${ours[@]}"); b=$(median "${torch[@]}")
-echo "realesrgan-x4plus 128x128: restora $a s, PyTorch $b s: restora takes $(/usr/bin/python3 -c "print(f'{$a / $b:.2f}')")x PyTorch's time"
+[ -n "${SKIP_X4PLUS:-}" ] || { a=$(median "${ours[@]}"); b=$(median "${torch[@]}")
+echo "realesrgan-x4plus 128x128: restora $a s, PyTorch $b s: restora takes $(/usr/bin/python3 -c "print(f'{$a / $b:.2f}')")x PyTorch's time"; }
 
 ours=(); peer=()
 export MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=4294967296
@@ -46,7 +48,7 @@ a=$(median "${ours[@]}"); b=$(median "${peer[@]}")
 echo "realcugan-x2-conservative 512x512: restora $a s, realcugan-ncnn-vulkan -g -1 $b s: restora takes $(/usr/bin/python3 -c "print(f'{$a / $b:.2f}')")x its time"
 
 if [ "${SKIP_2K:-0}" != 1 ]; then
-  /usr/bin/time -f "%e s wall, %M KB peak (time -v)" ./restora upscale "$work/in2048.png" -o "$work/big.png" --model realesrgan-x4plus --overwrite --json \
+  /usr/bin/time -f "%e s wall, %M KB peak (time -v)" ./restora upscale "$work/in2048.png" -o "$work/big.png" --model realesrgan-x4plus --tile 512 --overwrite --json \
     2> "$work/time.txt" | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(f\"realesrgan-x4plus 2048x2048 -> 8192x8192: {d['seconds']} s, peak {d['peak_memory_mb']} MB\")"
   tail -1 "$work/time.txt"
 fi
