@@ -53,6 +53,9 @@ public sealed class NetworkRestorer : Formats.IRestorationModel
     /// <summary>Told (tiles done, tiles in all) after each tile of a restore.</summary>
     public Action<int, int>? TileProgress { get; set; }
 
+    /// <summary>Activation memory a tile may use when <see cref="Tile"/> is 0 (0: the pipeline's default).</summary>
+    public long TileBudgetBytes { get; set; }
+
     public const long WholeImagePixels = 4_000_000;
     // Measured on a 2048x1365 photo with the U-Net denoiser (2 cores): the whole image 6.6-7.8 s and 2.6 GB, 1400-px
     // tiles 7.4 s, 1024-px tiles 8.3 s, 512-px tiles 13.4 s: since inference releases each activation once read and
@@ -93,7 +96,7 @@ public sealed class NetworkRestorer : Formats.IRestorationModel
     Image Run(Image image, int scale)
     {
         network.Eval();
-        return Upscaling.TiledUpscaler.Upscale(image, new PipelineNetwork(this, scale), Tile, TileProgress);
+        return Upscaling.TiledUpscaler.Upscale(image, new PipelineNetwork(this, scale), Tile, TileProgress, TileBudgetBytes);
     }
 
     /// <summary>An RGB upsampling network as the tiler and `bench model` see the pretrained ones (values 0..1); null

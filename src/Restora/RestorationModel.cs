@@ -35,6 +35,12 @@ public sealed record RestoreOptions
     public int? Tile { get; init; }
 
     /// <summary>
+    /// Activation memory a tile may use when <see cref="Tile"/> is null, in bytes (null: 1 GB). A larger budget means
+    /// larger tiles, less overlap recomputed and more memory; the pixels are the same.
+    /// </summary>
+    public long? MemoryBudgetBytes { get; init; }
+
+    /// <summary>
     /// The noise sigma (0..255) a denoiser is told; null estimates it from each image
     /// (<see cref="NoiseEstimate.Sigma"/>). Only for models whose task has a noise level.
     /// </summary>
@@ -144,6 +150,9 @@ public sealed class RestorationModel : IDisposable
             ObjectDisposedException.ThrowIf(disposed, this);
             model.Tile = options.Tile switch { null => 0, 0 => TiledUpscaler.WholeImage, int t when t > 0 => t,
                 int t => throw new ArgumentOutOfRangeException(nameof(options), $"tile must be 0 (whole image) or positive, got {t}") };
+            model.TileBudgetBytes = options.MemoryBudgetBytes is long budget
+                ? budget > 0 ? budget : throw new ArgumentOutOfRangeException(nameof(options), $"the memory budget must be positive, got {budget}")
+                : 0;
             var progress = options.Progress;
             // The pipeline reports after every tile; throwing from there is the check between tiles, so cancelling
             // needs no hook inside the tiler and costs nothing when no token is given.

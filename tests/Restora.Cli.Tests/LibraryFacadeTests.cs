@@ -39,6 +39,21 @@ public class LibraryFacadeTests
     }
 
     [Fact]
+    public void A_memory_budget_chooses_smaller_tiles_for_the_same_pixels()
+    {
+        using var model = RestorationModel.Open("restora-sr-x2");
+        var image = TestFiles.Pattern(120, 90);
+        int tilesDefault = 0, tilesSmall = 0;
+        var whole = model.Restore(image, new RestoreOptions { Progress = new Sync<TileProgress>(p => tilesDefault = p.Total) });
+        var small = model.Restore(image, new RestoreOptions { MemoryBudgetBytes = 2_000_000, Progress = new Sync<TileProgress>(p => tilesSmall = p.Total) });
+        Assert.Equal(1, tilesDefault);
+        Assert.True(tilesSmall > 1, $"{tilesSmall} tiles");
+        float worst = 0;
+        for (int i = 0; i < whole.Data.Length; i++) worst = Math.Max(worst, Math.Abs(whole.Data[i] - small.Data[i]));
+        Assert.True(worst < 1e-5f, $"largest difference {worst}");
+    }
+
+    [Fact]
     public void A_scale_check_and_an_unknown_model_are_clear_errors()
     {
         using var sr = RestorationModel.Open("restora-sr-x2");

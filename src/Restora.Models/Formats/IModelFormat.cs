@@ -23,6 +23,9 @@ public interface IRestorationModel : IRestorer
 
     /// <summary>Told (tiles done, tiles in all) after each tile of a restore.</summary>
     Action<int, int>? TileProgress { get; set; }
+
+    /// <summary>Activation memory a tile may use when <see cref="Tile"/> is 0 (0: the pipeline's default, 1 GB).</summary>
+    long TileBudgetBytes { get; set; }
 }
 
 /// <summary>
@@ -60,6 +63,8 @@ public sealed class PipelineModel(ISuperResolutionNetwork network, RestorationTa
     /// <inheritdoc/>
     public Action<int, int>? TileProgress { get; set; }
     /// <inheritdoc/>
+    public long TileBudgetBytes { get; set; }
+    /// <inheritdoc/>
     public bool Supports(RestorationTask t) => t == task;
 
     /// <inheritdoc/>
@@ -67,7 +72,7 @@ public sealed class PipelineModel(ISuperResolutionNetwork network, RestorationTa
     {
         if (settings.Scale != Scale)
             throw new ArgumentException($"{Name} enlarges x{Scale}, but the task asks for x{settings.Scale}");
-        return TiledUpscaler.Upscale(degraded, network, Tile, TileProgress);
+        return TiledUpscaler.Upscale(degraded, network, Tile, TileProgress, TileBudgetBytes);
     }
 }
 

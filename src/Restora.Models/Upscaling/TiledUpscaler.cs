@@ -24,14 +24,15 @@ public static class TiledUpscaler
     /// <param name="tile">Side of the part of the input each tile produces, in input pixels; 0 lets the network choose
     /// (<see cref="ISuperResolutionNetwork.AutoTile"/>: by default the whole image when it fits the memory budget).</param>
     /// <param name="progress">Told (tiles done, tiles in all) after each tile.</param>
-    public static Image Upscale(Image image, ISuperResolutionNetwork net, int tile = 0, Action<int, int>? progress = null)
+    /// <param name="budgetBytes">Activation memory a tile may use when the tile is chosen here (0: <see cref="DefaultTileBudgetBytes"/>).</param>
+    public static Image Upscale(Image image, ISuperResolutionNetwork net, int tile = 0, Action<int, int>? progress = null, long budgetBytes = 0)
     {
         int s = net.Scale, m = Math.Max(1, net.SizeMultiple), align = Math.Max(m, net.TileAlignment);
         int w = image.Width, h = image.Height;
         if (net.Channels is not (1 or 3)) throw new ArgumentException($"{net.Name}: networks take 1 or 3 channels, not {net.Channels}");
         if (net.Channels == 1 && !image.IsGray) throw new ArgumentException($"{net.Name} is a one-channel network: give it a gray (or Y) image");
         var color = net.Channels == 3 && image.IsGray ? image.WithoutAlpha().ToRgb() : image.WithoutAlpha();
-        if (tile <= 0) tile = net.AutoTile(w, h, DefaultTileBudgetBytes);
+        if (tile <= 0) tile = net.AutoTile(w, h, budgetBytes > 0 ? budgetBytes : DefaultTileBudgetBytes);
         if (net.ReceptiveRadius < 0) tile = WholeImage;
         bool staged = net is IStagedNetwork { Stages: > 0 } && (long)tile < Math.Max(w, h);
         // Tiles and margins start on multiples of the size multiple, so inner tiles need no padding and the last
