@@ -18,15 +18,7 @@ public class BatchTests
         string[] args = ["resize", dir["in"], "-o", dir["out"], "--scale", "4", "--method", "lanczos3"];
 
         using (var first = CliRunner.Start(args))
-        {
-            var drain = Task.WhenAll(first.StandardOutput.ReadToEndAsync(), first.StandardError.ReadToEndAsync());
-            var clock = Stopwatch.StartNew();
-            while (Outputs(dir["out"]).Length == 0 && !first.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2))
-                Thread.Sleep(10);
-            first.Kill(entireProcessTree: true);
-            first.WaitForExit();
-            drain.Wait();
-        }
+            CliRunner.KillWhen(first, () => Outputs(dir["out"]).Length > 0);
         var before = Outputs(dir["out"]).ToDictionary(Path.GetFileName, File.ReadAllBytes);
         Assert.InRange(before.Count, 1, count - 1); // interrupted after some outputs, before the last
         // Resizing is deterministic, so equal bytes alone would not show a file was left alone; a rewrite (a new

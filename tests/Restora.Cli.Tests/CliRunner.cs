@@ -47,6 +47,19 @@ public static class CliRunner
         return Process.Start(psi)!;
     }
 
+    /// <summary>Kills <paramref name="process"/> (a folder run) once <paramref name="started"/> holds, or when it ends or
+    /// two minutes pass; drains its output so it never blocks on a full pipe.</summary>
+    public static void KillWhen(Process process, Func<bool> started)
+    {
+        var drain = Task.WhenAll(process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
+        var clock = Stopwatch.StartNew();
+        while (!started() && !process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2))
+            Thread.Sleep(10);
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+        drain.Wait();
+    }
+
     /// <summary>../shared beside the repository, where the test datasets live (CI clones the repo beside it).</summary>
     public static string SharedFolder
     {

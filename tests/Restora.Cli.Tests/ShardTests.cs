@@ -80,15 +80,7 @@ public class ShardTests
         Assert.InRange(mine.Count, 2, 11);
 
         using (var first = CliRunner.Start(NoScheduler, args))
-        {
-            var drain = Task.WhenAll(first.StandardOutput.ReadToEndAsync(), first.StandardError.ReadToEndAsync());
-            var clock = Stopwatch.StartNew();
-            while (Outputs(dir["out"]).Length == 0 && !first.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2))
-                Thread.Sleep(10);
-            first.Kill(entireProcessTree: true);
-            first.WaitForExit();
-            drain.Wait();
-        }
+            CliRunner.KillWhen(first, () => Outputs(dir["out"]).Length > 0);
         var before = Outputs(dir["out"]).ToDictionary(Path.GetFileName, File.ReadAllBytes);
         Assert.InRange(before.Count, 1, mine.Count - 1);
         var marked = new DateTime(2001, 2, 3, 4, 5, 6, DateTimeKind.Utc);

@@ -144,7 +144,8 @@ internal static class NcnnLayerFactory
         }
     }
 
-    static NcnnLayer Convolution(NcnnLayerSpec spec, int[] inputs, int[] outputs, NcnnWeightReader weights)
+    /// <summary>What Convolution and Deconvolution read alike: their keys, geometry, activation, weights and bias.</summary>
+    static (ConvGeometry G, NcnnActivation Activation, int InChannels, float[] W, float[]? Bias) ConvolutionParts(NcnnLayerSpec spec, NcnnWeightReader weights)
     {
         var p = spec.Params;
         p.OnlyKeys(0, 1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14, 15, 16);
@@ -153,6 +154,12 @@ internal static class NcnnLayerFactory
         int inChannels = InChannels(p, g.Out, g.Kh, g.Kw);
         var w = ReadWeights(weights, p, (long)g.Out * inChannels * g.Kh * g.Kw, spec);
         float[]? bias = p.Int(5, 0) != 0 ? weights.ReadRaw(g.Out, $"layer '{spec.Name}' bias") : null;
+        return (g, activation, inChannels, w, bias);
+    }
+
+    static NcnnLayer Convolution(NcnnLayerSpec spec, int[] inputs, int[] outputs, NcnnWeightReader weights)
+    {
+        var (g, activation, inChannels, w, bias) = ConvolutionParts(spec, weights);
         return new NcnnConvolution
         {
             Type = spec.Type, Name = spec.Name, Line = spec.Line, Inputs = inputs, Outputs = outputs,
@@ -164,13 +171,7 @@ internal static class NcnnLayerFactory
 
     static NcnnLayer Deconvolution(NcnnLayerSpec spec, int[] inputs, int[] outputs, NcnnWeightReader weights)
     {
-        var p = spec.Params;
-        p.OnlyKeys(0, 1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14, 15, 16);
-        var g = Geometry(p);
-        var activation = NcnnActivation.Parse(p);
-        int inChannels = InChannels(p, g.Out, g.Kh, g.Kw);
-        var w = ReadWeights(weights, p, (long)g.Out * inChannels * g.Kh * g.Kw, spec);
-        float[]? bias = p.Int(5, 0) != 0 ? weights.ReadRaw(g.Out, $"layer '{spec.Name}' bias") : null;
+        var (g, activation, inChannels, w, bias) = ConvolutionParts(spec, weights);
         // Stored [out][in][kh][kw]; the engine's transposed conv takes PyTorch's [in][out][kh][kw].
         var weight = Tensor.Persistent(inChannels, g.Out, g.Kh, g.Kw);
         var dst = weight.Span;
