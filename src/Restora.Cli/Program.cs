@@ -19,6 +19,7 @@ public static class Program
         new RestoreCommand(RestorationTask.Denoise),
         new RestoreCommand(RestorationTask.Deblock),
         new RestoreCommand(RestorationTask.Deblur),
+        new RestoreCommand(RestorationTask.Colorize),
         new ModelsCommand(),
         new TrainCommand(),
         new BenchCommand(),

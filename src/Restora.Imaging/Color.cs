@@ -36,6 +36,25 @@ public static class Color
         return y;
     }
 
+    /// <summary>
+    /// The luminance a black-and-white photo of the image holds: round(0.299 R + 0.587 G + 0.114 B) on the image's
+    /// code scale (0..255 for 8 bits), as one gray plane; alpha is dropped. Full range (JPEG's Y), not MATLAB's
+    /// 16..235 <see cref="Luma"/>. A gray image is its own luminance.
+    /// </summary>
+    public static Image Luminance(Image image)
+    {
+        var result = new Image(image.Width, image.Height, PixelLayout.Gray, image.BitDepth);
+        var y = result.Plane(0);
+        if (image.IsGray) { image.Plane(0).CopyTo(y); return result; }
+        double levels = image.MaxValue;
+        var r = image.Plane(0); var g = image.Plane(1); var b = image.Plane(2);
+        // On the integer codes, in double: the weights on 0..255 as the definition states them.
+        for (int i = 0; i < y.Length; i++)
+            y[i] = (float)(Math.Round(0.299 * Math.Round(r[i] * levels) + 0.587 * Math.Round(g[i] * levels) + 0.114 * Math.Round(b[i] * levels),
+                MidpointRounding.AwayFromZero) / levels);
+        return result;
+    }
+
     /// <summary>RGB(A) → YCbCr(A), every plane 0..1 (alpha copied). Returned in float, like the image.</summary>
     public static Image RgbToYCbCr(Image rgb)
     {

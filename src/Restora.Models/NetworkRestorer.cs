@@ -18,6 +18,7 @@ public sealed class NetworkRestorer : Formats.IRestorationModel
     readonly int channels;
     readonly RestorationTask task;
     readonly int? radius;
+    readonly int multiple, outputChannels;
 
     /// <param name="options">The network's options (from its file's metadata); they give the receptive radius
     /// that lets large images be processed in tiles.</param>
@@ -26,6 +27,8 @@ public sealed class NetworkRestorer : Formats.IRestorationModel
     {
         Name = name;
         radius = options is not null ? architecture.Radius?.Invoke(options) : null;
+        multiple = architecture.SizeMultipleFor(options ?? new Dictionary<string, string>());
+        outputChannels = options is not null ? ArchitectureInfo.OutputChannels(options) : channels;
         this.network = network;
         this.architecture = architecture;
         this.channels = channels is 1 or 3 ? channels : throw new ArgumentException($"networks take 1 or 3 channels, not {channels}");
@@ -82,6 +85,9 @@ public sealed class NetworkRestorer : Formats.IRestorationModel
             degraded = Resize.ByFactor(degraded, scale, ResizeMethod.Bicubic);
             scale = 1;
         }
+        // A network that makes colour from one channel (a colorizer) reads a colour image's luminance.
+        if (channels == 1 && outputChannels == 3)
+            return Upscaling.TiledUpscaler.WithAlphaOf(degraded, Run(degraded.IsGray ? degraded.WithoutAlpha() : Imaging.Color.Luminance(degraded), scale));
         if (channels == 3 || degraded.IsGray) return Run(degraded, scale);
         var color = degraded.WithoutAlpha();
         var ycc = Color.RgbToYCbCr(color);
@@ -113,8 +119,9 @@ public sealed class NetworkRestorer : Formats.IRestorationModel
         // An unknown radius (global pooling, or an architecture that does not say) means the whole image at once.
         public int ReceptiveRadius => owner.radius ?? -1;
         public float InputRange => 1;
-        public int SizeMultiple => owner.architecture.SizeMultiple;
+        public int SizeMultiple => owner.multiple;
         public int Channels => owner.channels;
+        public int OutputChannels => owner.outputChannels;
 
         // The widest activation is the sub-pixel upsampler's last conv: its M output channels (the most any layer
         // has) at (scale/2)² pixels per input pixel, 4 bytes each; three such alive at once is a safe bound.
@@ -133,7 +140,7 @@ public sealed class NetworkRestorer : Formats.IRestorationModel
             using (Autograd.NoGrad())
             {
                 var y = owner.network.Forward(input);
-                if (y.Dim(1) != input.Dim(1) || y.Dim(2) != input.Dim(2) * scale || y.Dim(3) != input.Dim(3) * scale)
+                if (y.Dim(1) != OutputChannels || y.Dim(2) != input.Dim(2) * scale || y.Dim(3) != input.Dim(3) * scale)
                     throw new InvalidOperationException($"{owner.architecture.Name} returned {y.ShapeString} for a {input.ShapeString} input at scale {scale}");
                 return y;
             }

@@ -26,9 +26,10 @@ public sealed class BicubicRestorer : IRestorer
 public sealed class IdentityRestorer : IRestorer
 {
     public string Name => "identity";
-    public string Description => "the degraded input itself (baseline for denoise, deblock, deblur)";
+    public string Description => "the degraded input itself (baseline for denoise, deblock, deblur; colorize: the gray image as RGB)";
     public bool Supports(RestorationTask task) => !task.Enlarges;
-    public Image Restore(Image degraded, TaskSettings settings) => degraded.Clone();
+    // The task's baseline is the input as the task scores it (the same image, or a gray one as three channels).
+    public Image Restore(Image degraded, TaskSettings settings) => settings.Task.Baseline(degraded, settings.Parameters);
 }
 
 /// <summary>Methods by name; models register here as they arrive, so `eval --method NAME` finds them.</summary>

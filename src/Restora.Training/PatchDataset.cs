@@ -6,13 +6,14 @@ namespace Restora.Training;
 /// <summary>A batch as plain NCHW arrays (not pooled tensors: it is made on another thread than it is used).</summary>
 public sealed class PatchBatch
 {
-    public PatchBatch(int iteration, int batch, int channels, int inputSize, int targetSize)
+    public PatchBatch(int iteration, int batch, int channels, int inputSize, int targetSize, int? targetChannels = null)
     {
         Iteration = iteration;
+        int tc = targetChannels ?? channels;
         InputShape = [batch, channels, inputSize, inputSize];
-        TargetShape = [batch, channels, targetSize, targetSize];
+        TargetShape = [batch, tc, targetSize, targetSize];
         Input = new float[batch * channels * inputSize * inputSize];
-        Target = new float[batch * channels * targetSize * targetSize];
+        Target = new float[batch * tc * targetSize * targetSize];
         NoiseLevels = new float[batch];
     }
 
@@ -78,7 +79,7 @@ public sealed class PatchDataset : IDisposable
             for (; !stop.IsCancellationRequested; iteration++)
             {
                 if (!free.TryTake(out var batch))
-                    batch = new PatchBatch(iteration, batchSize, sampler.Channels, sampler.InputSize, sampler.PatchSize);
+                    batch = new PatchBatch(iteration, batchSize, sampler.InputChannels, sampler.InputSize, sampler.PatchSize, sampler.Channels);
                 Fill(sampler, batch, iteration, seed);
                 ready.Add(batch, stop.Token);
             }

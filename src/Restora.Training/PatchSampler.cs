@@ -30,7 +30,10 @@ public sealed class PatchSampler
     }
 
     public int PatchSize { get; }
+    /// <summary>The target's channels (the images').</summary>
     public int Channels => images.Channels;
+    /// <summary>The input's channels: the images' except where the task reads fewer (a colorizer: 1).</summary>
+    public int InputChannels => spec.Task.NetworkInputChannels(images.Channels);
 
     /// <summary>Input patch side: the target's divided by the scale for upsampling networks, else the same.</summary>
     public int InputSize => spec.Task.InputSize(PatchSize, spec.Ranges, upsampleInput);

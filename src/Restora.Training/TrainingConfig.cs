@@ -79,6 +79,9 @@ public sealed record TrainingConfig
     public double EmaDecay { get; init; }
     /// <summary>Loss name (<see cref="Losses"/>).</summary>
     public string Loss { get; init; } = "l1";
+    /// <summary>Adversarial (and perceptual) training, or null for a pixel loss alone.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Adversarial.AdversarialConfig? Adversarial { get; init; }
     /// <summary>Seeds the initialisation and every sample.</summary>
     public ulong Seed { get; init; }
 
@@ -132,5 +135,8 @@ public sealed record TrainingConfig
         if (EmaDecay != 0 && EmaDecay is <= 0 or >= 1) throw new ArgumentException($"EMA decay must be in (0, 1), got {EmaDecay}");
         if (ValidateEvery < 1 || CheckpointEvery < 1 || LogEvery < 1) throw new ArgumentException("validation, checkpoint and log intervals must be at least 1");
         Losses.Create(Loss);
+        Adversarial?.Validate();
+        if (Adversarial is { Conditional: true } && TaskKind.Enlarges)
+            throw new ArgumentException("a conditional discriminator needs the input at the output's size; super-resolution GANs are unconditional");
     }
 }

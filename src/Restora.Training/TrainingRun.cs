@@ -68,7 +68,13 @@ public sealed class TrainingRun
         this.config = config;
         architecture = ArchitectureRegistry.Get(config.Arch);
         var task = config.TaskKind;
-        var options = new Dictionary<string, string>(config.ArchOptions) { ["channels"] = config.Channels.ToString(CultureInfo.InvariantCulture) };
+        var options = new Dictionary<string, string>(config.ArchOptions) { ["channels"] = task.NetworkInputChannels(config.Channels).ToString(CultureInfo.InvariantCulture) };
+        foreach (var (key, value) in task.RequiredArchitectureOptions)
+        {
+            if (options.TryGetValue(key, out var given) && !string.Equals(given, value, StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"the {task.Name} task needs the architecture option {key}={value}, not {given}");
+            options[key] = value;
+        }
         if (architecture.ScaleMode == ScaleMode.Upsampling)
         {
             if (!task.Enlarges && architecture.MinScale > 1)
@@ -79,11 +85,15 @@ public sealed class TrainingRun
         resolvedOptions = new ArchitectureOptions(options);
         var model = ArchitectureRegistry.Create(architecture.Name, resolvedOptions, seedRng);
         var ema = config.EmaDecay > 0 ? ArchitectureRegistry.Create(architecture.Name, new ArchitectureOptions(options), new Random(0)) : null;
-        trainer = new Trainer(model, ema, Losses.Create(config.Loss), config);
+        var pixel = Losses.Create(config.Loss);
+        if (config.Adversarial is { PixelWeight: not 1 } adv) pixel = new WeightedLoss([(pixel, (float)adv.PixelWeight)]);
+        trainer = new Trainer(model, ema, pixel, config);
+        if (config.Adversarial is not null) trainer.Hooks = Adversarial = CreateAdversarial(config, task, seedRng);
 
-        if (config.Patch % architecture.SizeMultiple != 0 || (task.Enlarges && architecture.ScaleMode == ScaleMode.Upsampling
-                && config.Patch / Math.Max(1, config.Scale) % architecture.SizeMultiple != 0))
-            throw new ArgumentException($"{architecture.Name} needs input sizes that are multiples of {architecture.SizeMultiple}; patch {config.Patch} is not");
+        int multiple = architecture.SizeMultipleFor(resolvedOptions.Resolved);
+        if (config.Patch % multiple != 0 || (task.Enlarges && architecture.ScaleMode == ScaleMode.Upsampling
+                && config.Patch / Math.Max(1, config.Scale) % multiple != 0))
+            throw new ArgumentException($"{architecture.Name} needs input sizes that are multiples of {multiple}; patch {config.Patch} is not");
         status?.Invoke($"loading training images from {config.Data}");
         images ??= CleanImages.Load(config.Data, config.Channels, config.Patch, decode, holdout: config.Holdout);
         if (images.Channels != config.Channels) throw new ArgumentException($"images were prepared for {images.Channels} channels, the network has {config.Channels}");
@@ -95,6 +105,27 @@ public sealed class TrainingRun
             : [];
         foreach (var f in validationFiles)
             validationImages.Add((Path.GetFileName(f), ImageFile.Load(f, decode)));
+    }
+
+    /// <summary>The discriminator side of an adversarial run, or null.</summary>
+    public Restora.Training.Adversarial.AdversarialTraining? Adversarial { get; }
+
+    Restora.Training.Adversarial.AdversarialTraining CreateAdversarial(TrainingConfig config, RestorationTask task, Random seedRng)
+    {
+        var adv = config.Adversarial!;
+        int inputs = task.NetworkInputChannels(config.Channels);
+        int outputs = ArchitectureInfo.OutputChannels(resolvedOptions.Resolved);
+        var disc = Restora.Training.Adversarial.Discriminators.Create(adv.Discriminator, new ArchitectureOptions(adv.DiscriminatorOptions),
+            adv.Conditional ? inputs + outputs : outputs, new Random(seedRng.Next()));
+        if (disc.InputSize is int size && size != config.Patch)
+            throw new ArgumentException($"the {adv.Discriminator} discriminator takes {size}x{size} images: use --patch {size}");
+        if (config.Patch % disc.SizeMultiple != 0)
+            throw new ArgumentException($"the {adv.Discriminator} discriminator needs patch sides that are multiples of {disc.SizeMultiple}");
+        Restora.Training.Adversarial.PerceptualLoss? perceptual = null;
+        if (adv.Vgg is string vgg)
+            perceptual = new Restora.Training.Adversarial.PerceptualLoss(Restora.Training.Adversarial.Vgg19Features.Load(vgg), Restora.Training.Adversarial.PerceptualLoss.ParseLayers(adv.PerceptualLayers),
+                adv.PerceptualWeight > 0, adv.StyleWeight > 0);
+        return new Restora.Training.Adversarial.AdversarialTraining(adv, disc, config.LearningRate, o => Trainer.Schedule(config, o), perceptual);
     }
 
     /// <summary>Starts from a trained network's weights where names and shapes match (see
@@ -175,11 +206,24 @@ public sealed class TrainingRun
         Command = config.Command,
         Extra = new Dictionary<string, string>
         {
-            ["loss"] = config.Loss,
+            ["loss"] = LossDescription(),
             ["weights"] = trainer.Ema is null ? "trained" : $"ema {config.EmaDecay.ToString(CultureInfo.InvariantCulture)}",
             ["validation_psnr"] = lastPsnr?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "",
         }.Concat(TaskParameterMetadata()).Where(kv => kv.Value != "").ToDictionary(),
     };
+
+    /// <summary>The generator's objective in words: "l1", or "0.01*l1 + 0.005*ragan(vgg128) + 1*perceptual(conv5_4)".</summary>
+    string LossDescription()
+    {
+        if (config.Adversarial is not { } a) return config.Loss;
+        var terms = new List<string> { a.PixelWeight == 1 ? config.Loss : $"{a.PixelWeight.ToString(CultureInfo.InvariantCulture)}*{config.Loss}" };
+        string W(double w) => w.ToString(CultureInfo.InvariantCulture);
+        if (a.Weight > 0) terms.Add($"{W(a.Weight)}*{a.Loss}({a.Discriminator}{(a.Conditional ? ", conditional" : "")})");
+        if (a.FeatureMatchingWeight > 0) terms.Add($"{W(a.FeatureMatchingWeight)}*feature_matching");
+        if (a.PerceptualWeight > 0) terms.Add($"{W(a.PerceptualWeight)}*perceptual({a.PerceptualLayers})");
+        if (a.StyleWeight > 0) terms.Add($"{W(a.StyleWeight)}*style({a.PerceptualLayers})");
+        return string.Join(" + ", terms);
+    }
 
     /// <summary>The task's strengths under their file keys ("noise_sigma": "0,55"); the scale has a field of its own.</summary>
     IEnumerable<KeyValuePair<string, string>> TaskParameterMetadata()
@@ -196,7 +240,7 @@ public sealed class TrainingRun
     {
         if (validationImages.Count == 0) return null;
         var net = trainer.Best;
-        var restorer = new NetworkRestorer(architecture.Name, net, architecture, config.Channels, config.TaskKind);
+        var restorer = new NetworkRestorer(architecture.Name, net, architecture, config.TaskKind.NetworkInputChannels(config.Channels), config.TaskKind, resolvedOptions.Resolved);
         var byName = validationImages.ToDictionary(v => v.Name, v => v.Image);
         try
         {
@@ -247,6 +291,11 @@ public sealed class TrainingRun
                         w.WriteFinite("lr", step.LearningRate);
                         if (!double.IsNaN(step.GradNorm)) w.WriteFinite("grad_norm", step.GradNorm);
                         w.WriteFinite("it_per_s", rate, 4);
+                        if (Adversarial is not null)
+                        {
+                            w.WriteString("phase", Adversarial.Phase(step.Iteration - 1));
+                            foreach (var (name, value) in Adversarial.LastLosses) w.WriteFinite(name, value);
+                        }
                         w.WriteFinite("seconds", Seconds, 2);
                     });
                     lossSum = 0;

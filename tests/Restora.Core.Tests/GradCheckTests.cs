@@ -33,6 +33,14 @@ public class GradCheckTests
     [Fact] public void Gelu() => Check(x => F.Gelu(F.Mul(x[0], 3f)), [Rand(1, 2, 3, 4, 4)]);
     [Fact] public void GeluTanh() => Check(x => F.Gelu(F.Mul(x[0], 3f), "tanh"), [Rand(1, 2, 3, 4, 4)]);
     [Fact] public void Sigmoid() => Check(x => F.Sigmoid(F.Mul(x[0], 3f)), [Rand(1, 2, 3, 4, 4)]);
+    [Fact] public void Softplus() => Check(x => F.Softplus(F.Mul(x[0], 3f)), [Rand(1, 2, 3, 4, 4)]);
+    [Fact] public void Reciprocal() => Check(x => F.Reciprocal(F.Add(x[0], 2f)), [Rand(1, 2, 3, 4)]);
+    // Max pooling has a kink wherever two values of a window tie: the values are kept 0.05 apart (> 2 eps).
+    [Fact] public void MaxPool2d() => Check(x => F.MaxPool2d(x[0], 2), [Spread(1, 2, 3, 6, 5)]);
+    [Fact] public void MaxPool2dOverlappingPadded() => Check(x => F.MaxPool2d(x[0], 3, 2, 1), [Spread(1, 1, 2, 7, 6)]);
+    [Fact] public void AvgPool2dPaddingNotCounted() => Check(x => F.AvgPool2d(x[0], 3, 2, 1, countIncludePad: false), [Rand(1, 2, 2, 7, 6)]);
+    [Fact] public void AvgPool2dPaddingCounted() => Check(x => F.AvgPool2d(x[0], 3, 2, 1), [Rand(1, 1, 2, 5, 6)]);
+    [Fact] public void Gram() => Check(x => F.Mul(F.Gram(x[0]), x[1]), [Rand(1, 2, 3, 4, 5), Rand(2, 2, 3, 3)]);
     [Fact] public void Tanh() => Check(x => F.Tanh(F.Mul(x[0], 2f)), [Rand(1, 2, 3, 4, 4)]);
 
     [Fact] public void Conv2d3x3Pad1Bias() => Check(x => F.Conv2d(x[0], x[1], x[2], padding: 1), [Rand(1, 2, 3, 5, 6), Rand(2, 4, 3, 3, 3), Rand(3, 4)]);
@@ -80,6 +88,16 @@ public class GradCheckTests
     public void NetworkOfOps() =>
         Check(x => F.MseLoss(F.PixelShuffle(F.Conv2d(F.LeakyRelu(F.Conv2d(x[0], x[1], x[2], padding: 1), 0.1f), x[3], null, padding: 1), 2), x[4]),
             [Rand(1, 1, 2, 4, 4), Rand(2, 3, 2, 3, 3), Rand(3, 3), Rand(4, 4, 3, 3, 3), Rand(5, 1, 1, 8, 8)]);
+
+    /// <summary>Distinct values 0.05 apart in a seeded order.</summary>
+    static Tensor Spread(int seed, params int[] shape)
+    {
+        var t = Tensor.Zeros(shape);
+        var values = Enumerable.Range(0, t.Length).Select(i => i * 0.05f - t.Length * 0.025f).ToArray();
+        new Random(seed).Shuffle(values);
+        values.CopyTo(t.Span);
+        return t;
+    }
 }
 
 public class GradCheckSelfTest

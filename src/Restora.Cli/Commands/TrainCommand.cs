@@ -4,6 +4,7 @@ using Restora.Imaging;
 using Restora.Models;
 using Restora.Models.Architectures;
 using Restora.Training;
+using Restora.Training.Adversarial;
 
 namespace Restora.Cli.Commands;
 
@@ -54,7 +55,60 @@ public sealed class TrainCommand : CliCommand
         new("--checkpoint-every", $"checkpoint + model file every N iterations (default {Defaults.CheckpointEvery}); Ctrl+C or SIGTERM checkpoints and stops", "N"),
         new("--log", "JSON-lines log (default MODEL.log.jsonl)", "FILE"),
         new("--log-every", $"log every N iterations (default {Defaults.LogEvery})", "N"),
+        // Adversarial and perceptual training (ESRGAN, pix2pix, NoGAN): --gan or --disc turns it on.
+        new("--gan", $"adversarial training with this GAN loss: {string.Join(", ", GanLosses.Registry.All.Select(g => $"{g.Name} ({g.Description})"))}", "LOSS"),
+        new("--disc", $"the discriminator: {string.Join(", ", Discriminators.Registry.All.Select(d => $"{d.Name} ({d.Description})"))}; default {AdversarialDefaults.Discriminator}", "NAME"),
+        new("--disc-options", "k=v,... for the discriminator, e.g. features=32 (patchgan: layers=3; multiscale: scales=3)", "K=V,..."),
+        new("--gan-weight", $"weight of the GAN loss (default {AdversarialDefaults.Weight})", "X"),
+        new("--pixel-weight", $"weight of the pixel loss when adversarial (default {AdversarialDefaults.PixelWeight})", "X"),
+        new("--fm-weight", "weight of feature matching on the discriminator's layers (pix2pixHD: 10; default 0)", "X"),
+        new("--disc-lr", "the discriminator's learning rate (TTUR; default: --lr)", "X"),
+        new("--betas", $"Adam's beta1,beta2 for both networks when adversarial (default {AdversarialDefaults.Beta1},{AdversarialDefaults.Beta2}; pix2pix 0.5,0.999)", "B1,B2"),
+        new("--pretrain-iters", "NoGAN: the first N iterations train the generator alone on the pixel loss (default 0)", "N"),
+        new("--critic-iters", "NoGAN: then N iterations train the discriminator alone (default 0)", "N"),
+        new("--conditional", "the discriminator also sees the network's input (pix2pix; same-size tasks)"),
+        new("--vgg", "torchvision vgg19 weights (.pth or .safetensors) for --perceptual-weight and --style-weight", "FILE"),
+        new("--perceptual-weight", "weight of the VGG feature (perceptual) loss (ESRGAN: 1; default 0)", "X"),
+        new("--style-weight", "weight of the Gram-matrix (style, texture) loss (default 0)", "X"),
+        new("--perceptual-layers", $"VGG layers and weights, e.g. conv5_4 or conv3_4:0.5,conv5_4:1 (default {AdversarialDefaults.PerceptualLayers})", "LIST"),
     ];
+
+    static readonly AdversarialConfig AdversarialDefaults = new();
+
+    /// <summary>The adversarial settings, or null when none of --gan, --disc, --vgg is given.</summary>
+    static AdversarialConfig? AdversarialFrom(Arguments args, RestorationTask task)
+    {
+        if (!args.IsSet("--gan") && !args.IsSet("--disc") && !args.IsSet("--vgg")) return null;
+        double beta1 = AdversarialDefaults.Beta1, beta2 = AdversarialDefaults.Beta2;
+        if (args.Get("--betas") is string betas)
+        {
+            var parts = betas.Split(',');
+            if (parts.Length != 2 || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out beta1)
+                || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out beta2))
+                throw new UserError($"train: --betas takes B1,B2, got '{betas}'");
+        }
+        bool gan = args.IsSet("--gan") || args.IsSet("--disc");
+        return new AdversarialConfig
+        {
+            Loss = args.Get("--gan") ?? AdversarialDefaults.Loss,
+            Discriminator = args.Get("--disc") ?? AdversarialDefaults.Discriminator,
+            DiscriminatorOptions = ArchitectureOptions.Parse(args.Get("--disc-options")).Given(),
+            // Perceptual losses alone (--vgg without --gan) leave the GAN term out.
+            Weight = gan ? args.GetDouble("--gan-weight", AdversarialDefaults.Weight, 0, 1e6) : 0,
+            PixelWeight = args.GetDouble("--pixel-weight", AdversarialDefaults.PixelWeight, 0, 1e6),
+            FeatureMatchingWeight = args.GetDouble("--fm-weight", 0, 0, 1e6),
+            DiscriminatorLearningRate = args.GetDouble("--disc-lr", 0, 0, 10),
+            Beta1 = beta1,
+            Beta2 = beta2,
+            PretrainIterations = args.GetInt("--pretrain-iters", 0, 0),
+            CriticIterations = args.GetInt("--critic-iters", 0, 0),
+            Conditional = args.Has("--conditional"),
+            Vgg = args.Get("--vgg") is string vgg ? Path.GetFullPath(vgg) : null,
+            PerceptualWeight = args.GetDouble("--perceptual-weight", 0, 0, 1e6),
+            StyleWeight = args.GetDouble("--style-weight", 0, 0, 1e6),
+            PerceptualLayers = args.Get("--perceptual-layers") ?? AdversarialDefaults.PerceptualLayers,
+        };
+    }
 
     /// <summary>Options a resumed run may change; everything else comes from the checkpoint.</summary>
     static readonly string[] ResumeOptions = ["--resume", "--iters", "--threads", "--max-pixels", "--val-every", "--checkpoint-every", "--log-every", "-o", "--output"];
@@ -208,6 +262,7 @@ public sealed class TrainCommand : CliCommand
             ClipGradNorm = args.GetDouble("--clip", Defaults.ClipGradNorm, 0),
             EmaDecay = ema,
             Loss = args.Get("--loss") ?? Defaults.Loss,
+            Adversarial = AdversarialFrom(args, task),
             Seed = (ulong)args.GetInt("--seed", (int)Defaults.Seed, 0),
             ValidateEvery = args.GetInt("--val-every", Defaults.ValidateEvery, 1),
             CheckpointEvery = args.GetInt("--checkpoint-every", Defaults.CheckpointEvery, 1),

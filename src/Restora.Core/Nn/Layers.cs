@@ -232,3 +232,66 @@ public sealed class InstanceNorm2d : Module
 
     public override Tensor Forward(Tensor input) => F.InstanceNorm2d(input, Weight, Bias, Eps);
 }
+
+/// <summary>
+/// Dropout (inverted: kept values are scaled by 1/(1-p), so inference is the identity). The mask is drawn from
+/// <see cref="Seed"/> and a counter that advances with each call, so a run that sets the seed per training step
+/// (the trainer does, from the run's seed and the iteration) draws the same masks when resumed. Off in eval mode.
+/// </summary>
+public sealed class Dropout(float p = 0.5f) : Module
+{
+    ulong calls;
+    ulong seed;
+
+    /// <summary>The probability of zeroing a value.</summary>
+    public float P { get; } = p is >= 0 and < 1 ? p : throw new ArgumentException($"dropout probability must be in [0, 1), got {p}");
+
+    /// <summary>Seeds the masks from here on (and restarts the call counter).</summary>
+    public ulong Seed { get => seed; set { seed = value; calls = 0; } }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        if (!Training || P == 0) return input;
+        var mask = Tensor.Empty(input.ShapeArray);
+        var m = mask.Span;
+        // SplitMix64 over (seed, call, index): independent of threads and of the order tensors are made in.
+        ulong state = seed ^ (0x9E3779B97F4A7C15UL * ++calls);
+        float keep = 1f / (1 - P);
+        for (int i = 0; i < m.Length; i++)
+        {
+            ulong z = state += 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            z ^= z >> 31;
+            m[i] = (z >> 40) * (1.0 / (1UL << 24)) < P ? 0f : keep;
+        }
+        return F.Mul(input, mask);
+    }
+}
+
+/// <summary>A fully connected layer, y = x·Wᵀ + b over [N, in] (torch.nn.Linear; weight [out, in]), run as a 1x1 convolution.</summary>
+public sealed class Linear : Module
+{
+    public Tensor Weight { get; }
+    public Tensor? Bias { get; }
+
+    public Linear(int inFeatures, int outFeatures, bool bias = true, Random? rng = null)
+    {
+        Weight = RegisterParameter("weight", Tensor.Persistent(outFeatures, inFeatures));
+        Bias = bias ? RegisterParameter("bias", Tensor.Persistent(outFeatures)) : null;
+        // The same bound as a convolution with fan-in = inFeatures (PyTorch's kaiming_uniform(a=√5) for both).
+        var asConv = Tensor.Persistent(outFeatures, inFeatures, 1, 1);
+        Init.DefaultConv(asConv, Bias, rng);
+        asConv.ReadOnlySpan.CopyTo(Weight.Span);
+    }
+
+    /// <summary>[N, in] (or anything with in values per sample, flattened) → [N, out].</summary>
+    public override Tensor Forward(Tensor input)
+    {
+        int n = input.Dim(0), inFeatures = Weight.Dim(1), outFeatures = Weight.Dim(0);
+        if (input.Length != n * inFeatures) throw new ArgumentException($"linear: input {input.ShapeString} does not hold {inFeatures} values per sample");
+        var y = F.Conv2d(F.Reshape(input, n, inFeatures, 1, 1), F.Reshape(Weight, outFeatures, inFeatures, 1, 1), Bias);
+        return F.Reshape(y, n, outFeatures);
+    }
+}

@@ -125,6 +125,51 @@ public static partial class F
         });
     }
 
+    /// <summary>
+    /// softplus(x) = log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|) so it neither overflows nor loses small
+    /// values: binary cross-entropy on logits is softplus(-x) for "real" and softplus(x) for "fake".
+    /// </summary>
+    public static Tensor Softplus(Tensor x)
+    {
+        var y = Tensor.Empty(x.ShapeArray);
+        var xs = x.ReadOnlySpan;
+        var ys = y.Span;
+        for (int i = 0; i < ys.Length; i++)
+        {
+            float v = xs[i];
+            ys[i] = (float)(Math.Max(v, 0.0) + Math.Log(1 + Math.Exp(-Math.Abs((double)v))));
+        }
+        if (!Autograd.Needs(x)) return y;
+        return Autograd.Record(y, "softplus", [x], g =>
+        {
+            var gx = Tensor.Empty(x.ShapeArray);
+            var xs = x.ReadOnlySpan;
+            var gs = g.ReadOnlySpan;
+            var gxs = gx.Span;
+            for (int i = 0; i < gxs.Length; i++) gxs[i] = gs[i] / (1 + MathF.Exp(-xs[i]));
+            Autograd.Accumulate(x, gx);
+        });
+    }
+
+    /// <summary>1/x elementwise (spectral normalisation divides a weight by its largest singular value).</summary>
+    public static Tensor Reciprocal(Tensor x)
+    {
+        var y = Tensor.Empty(x.ShapeArray);
+        var xs = x.ReadOnlySpan;
+        var ys = y.Span;
+        for (int i = 0; i < ys.Length; i++) ys[i] = 1 / xs[i];
+        if (!Autograd.Needs(x)) return y;
+        return Autograd.Record(y, "reciprocal", [x], g =>
+        {
+            var gx = Tensor.Empty(x.ShapeArray);
+            var ys = y.ReadOnlySpan;
+            var gs = g.ReadOnlySpan;
+            var gxs = gx.Span;
+            for (int i = 0; i < gxs.Length; i++) gxs[i] = -gs[i] * ys[i] * ys[i];
+            Autograd.Accumulate(x, gx);
+        });
+    }
+
     public static Tensor Tanh(Tensor x)
     {
         var y = Tensor.Empty(x.ShapeArray);

@@ -77,6 +77,17 @@ public sealed class ArchitectureOptions
         return value;
     }
 
+    /// <summary>One of <paramref name="allowed"/> (compared ignoring case, recorded as listed).</summary>
+    public string Choice(string name, string fallback, params string[] allowed)
+    {
+        string value = fallback;
+        if (given.TryGetValue(name, out var text))
+            value = allowed.FirstOrDefault(a => string.Equals(a, text, StringComparison.OrdinalIgnoreCase))
+                ?? throw new ArgumentException($"architecture option {name} must be one of {string.Join(", ", allowed)}, got '{text}'");
+        Record(name, value);
+        return value;
+    }
+
     void Record(string name, string value)
     {
         read.Add(name);

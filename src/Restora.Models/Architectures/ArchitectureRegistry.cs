@@ -15,9 +15,21 @@ public enum ScaleMode { Upsampling, SameSize }
 /// <param name="Radius">How many input pixels around a pixel can change its output (for upsampling networks, in
 /// input pixels too), from the options; tiles overlap by this much. Null where it is unknown or unbounded (global
 /// pooling): run whole.</param>
+/// <param name="Multiple">The size multiple when it depends on the options (a U-Net's depth); else <paramref name="SizeMultiple"/>.</param>
 public sealed record ArchitectureInfo(
     string Name, string Description, string Mirrors, ScaleMode ScaleMode, int SizeMultiple,
-    Func<ArchitectureOptions, Random, Module> Factory, int MinScale = 2, Func<IReadOnlyDictionary<string, string>, int>? Radius = null) : Restora.Core.IRegistered;
+    Func<ArchitectureOptions, Random, Module> Factory, int MinScale = 2, Func<IReadOnlyDictionary<string, string>, int?>? Radius = null,
+    Func<IReadOnlyDictionary<string, string>, int>? Multiple = null) : Restora.Core.IRegistered
+{
+    /// <summary>The size multiple of a network built with <paramref name="options"/>.</summary>
+    public int SizeMultipleFor(IReadOnlyDictionary<string, string> options) => Multiple?.Invoke(options) ?? SizeMultiple;
+
+    /// <summary>Channels a network built with <paramref name="options"/> returns: <c>out_channels</c> where the
+    /// architecture has it (translation, colorization), else as many as it takes.</summary>
+    public static int OutputChannels(IReadOnlyDictionary<string, string> options) =>
+        int.TryParse(options.GetValueOrDefault("out_channels"), System.Globalization.CultureInfo.InvariantCulture, out int o) ? o
+        : int.TryParse(options.GetValueOrDefault("channels"), System.Globalization.CultureInfo.InvariantCulture, out int c) ? c : 3;
+}
 
 /// <summary>
 /// Networks by name (`restora train --arch NAME`), in the manner of BasicSR's ARCH_REGISTRY. Each factory reads
@@ -65,6 +77,13 @@ public static class ArchitectureRegistry
             // 3x3 convs reach 1 pixel at their scale: 2 per residual block at scales 1, 2, 4 on both sides and 8 in the
             // body, plus the head, tail and 2x2 resampling convs; 8 more covers rounding down to the coarser grids.
             Radius: o => 24 + 44 * Option(o, "blocks", 2)),
+        new("pix2pix-unet", "pix2pix U-Net generator: 4x4 stride-2 convs down, transposed up, skips by concatenation, dropout", "junyanz pix2pix UnetGenerator", ScaleMode.SameSize, 1,
+            (o, r) => new Pix2PixUNet(Channels(o), o.Int("out_channels", 3, 1, 4), o.Int("features", 64), o.Int("depth", 8, 2, 12),
+                (float)o.Double("dropout", 0.5), o.Choice("norm", "batch", "batch", "instance", "none"), o.Bool("keep_luminance", false), r),
+            // Each 4x4 stride-2 conv at level L reaches 2·2^L input pixels and its transposed twin as far: about 4·2^depth
+            // in all. Instance norm takes whole-image statistics: no finite radius.
+            Radius: o => o.GetValueOrDefault("norm") == "instance" ? null : 4 << Option(o, "depth", 8),
+            Multiple: o => 1 << Option(o, "depth", 8)),
     ];
 
     public static IReadOnlyList<ArchitectureInfo> All => all;

@@ -23,6 +23,8 @@ public abstract class RestorationTask : IRegistered
     public static RestorationTask Deblock => TaskRegistry.Get("deblock");
     /// <summary>Gaussian blur.</summary>
     public static RestorationTask Deblur => TaskRegistry.Get("deblur");
+    /// <summary>Black-and-white to colour.</summary>
+    public static RestorationTask Colorize => TaskRegistry.Get("colorize");
 
     /// <inheritdoc/>
     public abstract string Name { get; }
@@ -36,6 +38,13 @@ public abstract class RestorationTask : IRegistered
 
     /// <summary>Whether the output is larger than the input (by the <c>scale</c> parameter).</summary>
     public virtual bool Enlarges => false;
+
+    /// <summary>Channels the network reads for images of <paramref name="imageChannels"/> channels (a colorizer: 1).</summary>
+    public virtual int NetworkInputChannels(int imageChannels) => imageChannels;
+
+    /// <summary>Architecture options the task needs (a colorizer's <c>keep_luminance</c>); a network without them
+    /// cannot do the task.</summary>
+    public virtual IReadOnlyDictionary<string, string> RequiredArchitectureOptions { get; } = new Dictionary<string, string>();
 
     /// <summary>The method `eval` scores when none is named: the floor a model has to beat.</summary>
     public virtual string BaselineMethod => "identity";
@@ -124,6 +133,7 @@ public static class TaskRegistry
         new DenoiseTask(),
         new DeblockTask(),
         new DeblurTask(),
+        new ColorizeTask(),
     ]);
 
     /// <summary>The task called <paramref name="name"/>; an <see cref="ArgumentException"/> listing the known ones otherwise.</summary>

@@ -39,6 +39,10 @@ public interface ISuperResolutionNetwork
     /// <summary>3 for RGB networks, 1 for gray (or Y) ones.</summary>
     int Channels => 3;
 
+    /// <summary>Channels the network returns: as many as it takes, except for translation networks (a colorizer takes
+    /// 1 and returns 3).</summary>
+    int OutputChannels => Channels;
+
     /// <summary>The tile side to use when the caller gives none; by default the largest that fits the budget.</summary>
     int AutoTile(int width, int height, long budgetBytes) => TiledUpscaler.AutoTile(this, width, height, budgetBytes);
 }

@@ -30,6 +30,7 @@ public static class TiledUpscaler
         int s = net.Scale, m = Math.Max(1, net.SizeMultiple), align = Math.Max(m, net.TileAlignment);
         int w = image.Width, h = image.Height;
         if (net.Channels is not (1 or 3)) throw new ArgumentException($"{net.Name}: networks take 1 or 3 channels, not {net.Channels}");
+        if (net.OutputChannels is not (1 or 3)) throw new ArgumentException($"{net.Name}: networks return 1 or 3 channels, not {net.OutputChannels}");
         if (net.Channels == 1 && !image.IsGray) throw new ArgumentException($"{net.Name} is a one-channel network: give it a gray (or Y) image");
         var color = net.Channels == 3 && image.IsGray ? image.WithoutAlpha().ToRgb() : image.WithoutAlpha();
         if (tile <= 0) tile = net.AutoTile(w, h, budgetBytes > 0 ? budgetBytes : DefaultTileBudgetBytes);
@@ -40,7 +41,7 @@ public static class TiledUpscaler
         tile = (int)Math.Min(WholeImage, ((long)Math.Max(tile, 1) + align - 1) / align * align);
         int margin = (Math.Max(0, net.ReceptiveRadius) + align - 1) / align * align;
 
-        var restored = new Image(w * s, h * s, color.Layout, image.BitDepth);
+        var restored = new Image(w * s, h * s, net.OutputChannels == 1 ? PixelLayout.Gray : PixelLayout.Rgb, image.BitDepth);
         var tiles = new List<(int X0, int Y0, int X1, int Y1)>();
         for (long y0 = 0; y0 < h; y0 += tile)
             for (long x0 = 0; x0 < w; x0 += tile)
@@ -59,7 +60,7 @@ public static class TiledUpscaler
             progress?.Invoke(++done, tiles.Count);
         }
 
-        if (image.IsGray && net.Channels == 3)
+        if (image.IsGray && net.Channels == 3 && net.OutputChannels == 3)
         {
             var gray = new Image(w * s, h * s, PixelLayout.Gray, image.BitDepth);
             ToGray(restored, gray.Plane(0));
@@ -76,7 +77,7 @@ public static class TiledUpscaler
     {
         restored.BitDepth = source.BitDepth;
         if (!source.HasAlpha) return restored;
-        var result = new Image(restored.Width, restored.Height, source.Layout, source.BitDepth);
+        var result = new Image(restored.Width, restored.Height, restored.IsGray ? PixelLayout.GrayAlpha : PixelLayout.Rgba, source.BitDepth);
         restored.Data.AsSpan(0, restored.Data.Length).CopyTo(result.Data);
         var alpha = new Image(source.Width, source.Height, PixelLayout.Gray, source.BitDepth, source.Plane(source.Channels - 1).ToArray());
         if (restored.Width != source.Width) alpha = Resize.ByFactor(alpha, restored.Width / source.Width, ResizeMethod.Bicubic);
@@ -166,7 +167,7 @@ public static class TiledUpscaler
     static void RunTile(Image color, Image output, ISuperResolutionNetwork net, int x0, int y0, int x1, int y1, int margin, int multiple,
         IReadOnlyList<float[]>? means)
     {
-        int s = net.Scale, channels = color.Channels;
+        int s = net.Scale, channels = net.OutputChannels;
         int px0 = Math.Max(0, x0 - margin), py0 = Math.Max(0, y0 - margin);
         int px1 = Math.Min(color.Width, x1 + margin), py1 = Math.Min(color.Height, y1 + margin);
         using var input = TileInput(color, net, px0, py0, px1, py1, multiple);
