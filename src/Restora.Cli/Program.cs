@@ -20,6 +20,7 @@ public static class Program
         new RestoreCommand(RestorationTask.Deblock),
         new RestoreCommand(RestorationTask.Deblur),
         new RestoreCommand(RestorationTask.Colorize),
+        new RestoreCommand(TaskRegistry.Get("paired"), "translate"),
         new ModelsCommand(),
         new TrainCommand(),
         new BenchCommand(),

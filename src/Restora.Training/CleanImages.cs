@@ -9,7 +9,8 @@ namespace Restora.Training;
 /// </summary>
 public sealed class CleanImages
 {
-    public sealed record Entry(string Name, int Width, int Height, byte[] Codes);
+    /// <param name="InputCodes">For paired data, the input image's codes (same size, same channels); else null.</param>
+    public sealed record Entry(string Name, int Width, int Height, byte[] Codes, byte[]? InputCodes = null);
 
     public IReadOnlyList<Entry> Images { get; }
     public int Channels { get; }
@@ -84,6 +85,32 @@ public sealed class CleanImages
             images.Add(FromImage(name, image, channels));
         }
         if (images.Count == 0) throw new ArgumentException($"{folder}: no usable images ({string.Join("; ", skipped)})");
+        return new CleanImages(images, channels, skipped);
+    }
+
+    /// <summary>
+    /// Paired data (<c>INPUTS_DIR:TARGETS_DIR</c>, files matched by name): each entry holds the target and, in
+    /// <see cref="Entry.InputCodes"/>, its input. A missing partner or a size mismatch is an error naming the file.
+    /// </summary>
+    public static CleanImages LoadPairs(string data, int channels, int minSize, DecodeOptions? decode = null, int holdout = 0)
+    {
+        var (inputs, targets) = Models.PairedFolders.Parse(data);
+        var pairs = Models.PairedFolders.Match(inputs, targets);
+        var kept = Split(pairs.Select(p => p.Target).ToList(), holdout).Train.ToHashSet();
+        var images = new List<Entry>();
+        var skipped = new List<string>();
+        foreach (var (inputFile, targetFile) in pairs.Where(p => kept.Contains(p.Target)))
+        {
+            string name = Path.GetFileName(targetFile);
+            var (input, target) = Models.PairedFolders.Load(inputFile, targetFile, decode);
+            if (target.Width < minSize || target.Height < minSize)
+            {
+                skipped.Add($"{name}: {target.Width}x{target.Height} is smaller than a {minSize}-pixel patch");
+                continue;
+            }
+            images.Add(FromImage(name, target, channels) with { InputCodes = FromImage(name, input, channels).Codes });
+        }
+        if (images.Count == 0) throw new ArgumentException($"{data}: no usable pairs ({string.Join("; ", skipped)})");
         return new CleanImages(images, channels, skipped);
     }
 

@@ -50,13 +50,16 @@ public sealed class PatchSampler
     /// <summary>The pair for the target patch at (x, y) of <paramref name="entry"/> under one of the 8 symmetries.</summary>
     internal TrainingPair Make(CleanImages.Entry entry, int x, int y, int symmetry, SeededRandom rng)
     {
+        // Paired data: the same crop and symmetry of both sides, nothing degraded.
+        if (entry.InputCodes is byte[] inputCodes)
+            return new TrainingPair(Crop(entry, inputCodes, x, y, PatchSize, symmetry), Crop(entry, entry.Codes, x, y, PatchSize, symmetry), 0);
         int margin = spec.Task.PatchMargin(spec.Ranges, upsampleInput);
         // A patch too close to the image border for its margin is degraded on its own (symmetric borders all
         // round): an approximation confined to the rim of the few patches that touch it.
         bool fits = x >= margin && y >= margin && x + PatchSize + margin <= entry.Width && y + PatchSize + margin <= entry.Height;
         if (!fits) margin = 0;
         int full = PatchSize + 2 * margin;
-        var crop = Crop(entry, x - margin, y - margin, full, symmetry);
+        var crop = Crop(entry, entry.Codes, x - margin, y - margin, full, symmetry);
 
         return spec.Task.DegradePatch(crop, margin, PatchSize, spec.Ranges, rng, upsampleInput);
     }
@@ -65,7 +68,7 @@ public sealed class PatchSampler
     /// A size×size crop at (x0, y0), transformed by one of the 8 symmetries: bit 0 flips horizontally, bit 1
     /// vertically, bit 2 transposes (with the flips, the four 90° rotations).
     /// </summary>
-    Image Crop(CleanImages.Entry entry, int x0, int y0, int size, int symmetry)
+    Image Crop(CleanImages.Entry entry, byte[] codes, int x0, int y0, int size, int symmetry)
     {
         int channels = images.Channels;
         var result = new Image(size, size, channels == 1 ? PixelLayout.Gray : PixelLayout.Rgb);
@@ -73,7 +76,7 @@ public sealed class PatchSampler
         const float inv = 1f / 255;
         for (int c = 0; c < channels; c++)
         {
-            var src = entry.Codes.AsSpan(c * entry.Width * entry.Height, entry.Width * entry.Height);
+            var src = codes.AsSpan(c * entry.Width * entry.Height, entry.Width * entry.Height);
             var dst = result.Plane(c);
             for (int y = 0; y < size; y++)
             for (int x = 0; x < size; x++)

@@ -58,6 +58,7 @@ public sealed class TrainingRun
     readonly Trainer trainer;
     readonly PatchSampler sampler;
     readonly List<(string Name, Image Image)> validationImages = [];
+    readonly Dictionary<string, Image> validationInputs = [];
     double secondsBefore;
     double? lastPsnr, bestPsnr;
     int? bestIteration;
@@ -95,16 +96,34 @@ public sealed class TrainingRun
                 && config.Patch / Math.Max(1, config.Scale) % multiple != 0))
             throw new ArgumentException($"{architecture.Name} needs input sizes that are multiples of {multiple}; patch {config.Patch} is not");
         status?.Invoke($"loading training images from {config.Data}");
-        images ??= CleanImages.Load(config.Data, config.Channels, config.Patch, decode, holdout: config.Holdout);
+        images ??= task.UsesPairs ? CleanImages.LoadPairs(config.Data, config.Channels, config.Patch, decode, config.Holdout)
+            : CleanImages.Load(config.Data, config.Channels, config.Patch, decode, holdout: config.Holdout);
         if (images.Channels != config.Channels) throw new ArgumentException($"images were prepared for {images.Channels} channels, the network has {config.Channels}");
         Skipped = images.Skipped;
         DataFingerprint = images.Fingerprint();
         sampler = new PatchSampler(images, config.Degradation(), config.Patch, architecture.ScaleMode == ScaleMode.SameSize);
-        var validationFiles = config.Validation is not null ? CleanImages.ListFiles(config.Validation)
-            : config.Holdout > 0 ? CleanImages.Split(CleanImages.ListFiles(config.Data), config.Holdout).Validation
-            : [];
-        foreach (var f in validationFiles)
-            validationImages.Add((Path.GetFileName(f), ImageFile.Load(f, decode)));
+        if (task.UsesPairs)
+        {
+            // Validation pairs: another INPUTS:TARGETS (--val), or the pairs held out of --data.
+            var pairs = Restora.Models.PairedFolders.Match(Restora.Models.PairedFolders.Parse(config.Validation ?? config.Data).Inputs,
+                Restora.Models.PairedFolders.Parse(config.Validation ?? config.Data).Targets);
+            var chosen = config.Validation is not null ? pairs.Select(p => p.Target).ToList()
+                : config.Holdout > 0 ? CleanImages.Split(pairs.Select(p => p.Target).ToList(), config.Holdout).Validation : [];
+            foreach (var (inputFile, targetFile) in pairs.Where(p => chosen.Contains(p.Target)))
+            {
+                var (input, target) = Restora.Models.PairedFolders.Load(inputFile, targetFile, decode);
+                validationImages.Add((Path.GetFileName(targetFile), target));
+                validationInputs[Path.GetFileName(targetFile)] = input;
+            }
+        }
+        else
+        {
+            var validationFiles = config.Validation is not null ? CleanImages.ListFiles(config.Validation)
+                : config.Holdout > 0 ? CleanImages.Split(CleanImages.ListFiles(config.Data), config.Holdout).Validation
+                : [];
+            foreach (var f in validationFiles)
+                validationImages.Add((Path.GetFileName(f), ImageFile.Load(f, decode)));
+        }
     }
 
     /// <summary>The discriminator side of an adversarial run, or null.</summary>
@@ -245,7 +264,8 @@ public sealed class TrainingRun
         try
         {
             var result = Evaluator.Run(validationImages.Select(v => v.Name).ToList(), restorer,
-                config.Degradation().ValidationSettings(config.Seed), name => byName[name]);
+                config.Degradation().ValidationSettings(config.Seed) with { PairedInput = validationInputs.Count > 0 ? name => validationInputs[name] : null },
+                name => byName[name]);
             return result.Psnr;
         }
         finally { trainer.Model.Train(); }

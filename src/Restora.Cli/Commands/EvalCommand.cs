@@ -16,7 +16,7 @@ public sealed class EvalCommand : CliCommand
     /// <inheritdoc/>
     public override IReadOnlyList<OptionSpec> Options =>
     [
-        new("--data", "folder of clean test images", "DIR"),
+        new("--data", "folder of clean test images (paired task: INPUTS_DIR:TARGETS_DIR)", "DIR"),
         new("--task", $"one of {string.Join(", ", TaskRegistry.Tasks.Names)}", "NAME"),
         new("--method", "a model name or file, or the task's baseline (bicubic for sr, identity otherwise; the default)", "NAME"),
         .. TaskOptions.Specs(training: false),
@@ -49,8 +49,25 @@ public sealed class EvalCommand : CliCommand
         }
         catch (ArgumentException e) { throw new UserError($"eval: {e.Message}"); }
 
-        if (!Directory.Exists(data)) throw new UserError($"{data}: no such folder");
-        var files = Batch.ListImages("eval", data);
+        IReadOnlyList<string> files;
+        if (settings.Task.UsesPairs)
+        {
+            // Paired: the targets are scored, each restored from its input of the same name.
+            try
+            {
+                var (inputs, targets) = PairedFolders.Parse(data);
+                var pairs = PairedFolders.Match(inputs, targets);
+                var byName = pairs.ToDictionary(p => Path.GetFileName(p.Target));
+                settings = settings with { PairedInput = name => PairedFolders.Load(byName[name].Input, byName[name].Target, common.Decode).Input };
+                files = pairs.Select(p => p.Target).ToList();
+            }
+            catch (Exception e) when (e is ArgumentException or DirectoryNotFoundException) { throw new UserError($"eval: {e.Message}"); }
+        }
+        else
+        {
+            if (!Directory.Exists(data)) throw new UserError($"{data}: no such folder");
+            files = Batch.ListImages("eval", data);
+        }
 
         EvaluationResult result;
         using (var progress = new Progress(files.Count, $"eval {method.Name}"))

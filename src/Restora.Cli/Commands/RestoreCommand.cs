@@ -9,19 +9,22 @@ namespace Restora.Cli.Commands;
 /// a trained network (a shipped one by name, or any `restora train` output by path) over files or folders.
 /// One class serves every task that has a default model; each is registered with its task.
 /// </summary>
-public sealed class RestoreCommand(RestorationTask task) : CliCommand
+public sealed class RestoreCommand(RestorationTask task, string? name = null) : CliCommand
 {
     /// <inheritdoc/>
-    public override string Name => task.Name;
+    public override string Name => name ?? task.Name;
     /// <inheritdoc/>
-    public override string Description => $"restore {task.Description.Split(',')[0]} with a trained network (default {task.DefaultModel})";
+    public override string Description => task.DefaultModel is null
+        ? $"run a trained {task.Name} network ({task.Description.Split(',')[0]}) over images: --model FILE"
+        : $"restore {task.Description.Split(',')[0]} with a trained network (default {task.DefaultModel})";
     /// <inheritdoc/>
     public override IReadOnlyList<PositionalSpec> Positionals => [CommonOptions.Input];
     /// <inheritdoc/>
     public override IReadOnlyList<OptionSpec> Options =>
     [
         CommonOptions.Output,
-        new("--model", $"a model from restora models list, or a model file (default {task.DefaultModel})", "NAME|FILE"),
+        new("--model", task.DefaultModel is null ? "a model file (restora train --task " + task.Name + ")"
+            : $"a model from restora models list, or a model file (default {task.DefaultModel})", "NAME|FILE"),
         CommonOptions.TileOption,
         .. task.Parameters.Select(p => new OptionSpec(p.Option, p.Name == "sigma"
             ? $"{p.Description} the network is told (default: estimated from each image)"
@@ -33,7 +36,7 @@ public sealed class RestoreCommand(RestorationTask task) : CliCommand
     /// <inheritdoc/>
     public override int Run(Arguments args)
     {
-        string command = task.Name;
+        string command = Name;
         var common = CommonOptions.From(args);
         string input = args.Positionals[0];
         string output = args.Require("-o");

@@ -39,6 +39,9 @@ public abstract class RestorationTask : IRegistered
     /// <summary>Whether the output is larger than the input (by the <c>scale</c> parameter).</summary>
     public virtual bool Enlarges => false;
 
+    /// <summary>Whether inputs come from files paired with the targets (<c>--data INPUTS:TARGETS</c>) instead of degrading them.</summary>
+    public virtual bool UsesPairs => false;
+
     /// <summary>Channels the network reads for images of <paramref name="imageChannels"/> channels (a colorizer: 1).</summary>
     public virtual int NetworkInputChannels(int imageChannels) => imageChannels;
 
@@ -134,6 +137,7 @@ public static class TaskRegistry
         new DeblockTask(),
         new DeblurTask(),
         new ColorizeTask(),
+        new PairedTask(),
     ]);
 
     /// <summary>The task called <paramref name="name"/>; an <see cref="ArgumentException"/> listing the known ones otherwise.</summary>
@@ -175,6 +179,9 @@ public sealed record TaskSettings
     /// <summary>The noise sigma (0..255) a restorer with a noise-level input is told.</summary>
     public double NoiseSigma => ToldNoiseSigma ?? Task.NoiseSigma(Parameters);
 
+    /// <summary>For paired tasks: the input image for a target's file name (read from the inputs folder).</summary>
+    public Func<string, Image>? PairedInput { get; init; }
+
     /// <summary>Checks the parameters (completing them does).</summary>
     public void Validate() => _ = Parameters;
 
@@ -182,7 +189,8 @@ public sealed record TaskSettings
     /// The degraded input for one clean image. Each image draws noise from its own stream of the seed, keyed
     /// by its name, so a result does not depend on which other files are in the folder or their order.
     /// </summary>
-    public Image Degrade(Image clean, string name) => Task.Degrade(clean, Parameters, Seed ^ SeededRandom.StableHash(name));
+    public Image Degrade(Image clean, string name) =>
+        PairedInput?.Invoke(name) ?? Task.Degrade(clean, Parameters, Seed ^ SeededRandom.StableHash(name));
 
     /// <summary>The clean image cropped as the protocol says.</summary>
     public Image PrepareTarget(Image clean) => Task.PrepareTarget(clean, Parameters);
