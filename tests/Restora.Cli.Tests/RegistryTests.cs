@@ -19,6 +19,8 @@ public class RegistryTests
         ["metrics"] = [["metrics"], ["eval"]],
         ["losses"] = [["train"]],
         ["architectures"] = [["train"]],
+        ["gan-losses"] = [["train"]],
+        ["discriminators"] = [["train"]],
     };
 
     public static TheoryData<string> Kinds() => [.. ListCommand.Registries.Select(r => r.Kind)];

@@ -17,6 +17,8 @@ public sealed class ListCommand : CliCommand
         ("metrics", () => MetricRegistry.Metrics.All),
         ("losses", () => Losses.Registry.All),
         ("architectures", () => ArchitectureRegistry.All),
+        ("gan-losses", () => Restora.Training.Adversarial.GanLosses.Registry.All),
+        ("discriminators", () => Restora.Training.Adversarial.Discriminators.Registry.All),
     ];
 
     /// <inheritdoc/>
