@@ -143,6 +143,42 @@ public static class Animation
         finally { writer?.Dispose(); }
     }
 
+    /// <summary>Whether the file at <paramref name="path"/> is an animation (by content, as <see cref="IsAnimated"/>); unreadable files are an <see cref="ImageFileException"/>.</summary>
+    public static bool IsAnimatedFile(string path) => IsAnimated(ImageFileIO.ReadAll(path));
+
+    /// <summary>
+    /// <see cref="Transform"/> from file to file: the output's format follows its extension (GIF, WebP or PNG), and it
+    /// is written through a temporary file renamed into place. Errors are <see cref="ImageFileException"/>s naming the
+    /// file at fault.
+    /// </summary>
+    /// <returns>The output's canvas size.</returns>
+    public static (int Width, int Height) TransformFile(string input, string output, Func<Image, Image> transform, bool overwrite = false,
+        DecodeOptions? decode = null, EncodeOptions? encode = null, Action<int, int?>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var format = ImageFile.FormatFromExtension(output);
+        if (!CanAnimate(format))
+            throw new ImageFileException(output, $"{Path.GetFileName(input)} is animated; write it as .gif, .webp or .png");
+        ImageFileIO.EnsureWritable(output, overwrite);
+        byte[] bytes = ImageFileIO.ReadAll(input);
+        int width = 0, height = 0;
+        byte[] encoded;
+        try
+        {
+            encoded = Transform(bytes, format, frame =>
+            {
+                var result = transform(frame);
+                (width, height) = (result.Width, result.Height);
+                return result;
+            }, decode, encode, progress, cancellationToken);
+        }
+        catch (ImageFormatException e)
+        {
+            throw new ImageFileException(input, e.Message, e);
+        }
+        ImageFileIO.WriteAtomically(output, encoded, overwrite);
+        return (width, height);
+    }
+
     /// <summary>
     /// Checks one more frame against the limits: the count (<see cref="DecodeOptions.MaxFrames"/>) and the pixels of
     /// every canvas so far (<see cref="DecodeOptions.MaxAnimationPixels"/>), so a small file of many frames cannot
