@@ -76,11 +76,12 @@ public static class VideoRun
                 w.WriteString("frame_rate", result.FrameRate);
                 w.WriteNumber("segments", result.Segments);
                 w.WriteNumber("segments_reused", result.SegmentsReused);
+                w.WriteNumber("frames_restored", result.FramesRestored);
                 w.WriteNumber("seconds", Math.Round(result.Seconds, 3));
             });
         }
         else Console.WriteLine($"{output} ({result.Width}x{result.Height}, {result.Frames} frames)");
-        Console.Error.WriteLine($"restora {command}: {result.Frames} frames in {result.Seconds:0.0} s ({result.Frames / Math.Max(result.Seconds, 1e-9):0.00} frames/s), "
+        Console.Error.WriteLine($"restora {command}: {result.FramesRestored} frames restored in {result.Seconds:0.0} s ({result.FramesRestored / Math.Max(result.Seconds, 1e-9):0.00} frames/s), "
             + $"{result.SegmentsReused} of {result.Segments} segments reused");
         return 0;
     }

@@ -62,8 +62,9 @@ public sealed record VideoProgress(long FramesDone, long FramesToDo);
 /// <param name="FrameRate">The frame rate, kept from the input ("30000/1001").</param>
 /// <param name="Segments">Segments the output was joined from.</param>
 /// <param name="SegmentsReused">Segments a killed earlier run had finished, reused as they were.</param>
+/// <param name="FramesRestored">Frames this run restored (the others came with the reused segments).</param>
 /// <param name="Seconds">Wall time of this run.</param>
-public sealed record VideoResult(long Frames, int Width, int Height, string FrameRate, int Segments, int SegmentsReused, double Seconds);
+public sealed record VideoResult(long Frames, int Width, int Height, string FrameRate, int Segments, int SegmentsReused, long FramesRestored, double Seconds);
 
 /// <summary>
 /// Restores every frame of a video file: ffmpeg decodes it to raw RGB frames on a pipe, each frame goes through the
@@ -116,11 +117,11 @@ public static class VideoRestore
         long toDo = Math.Max(0, info.FrameCount - reused.Sum(k => Math.Min(segmentFrames, info.FrameCount - (long)k * segmentFrames)));
         if (reused.Count > 0) options.Log?.Invoke($"resuming: {reused.Count} finished segment(s) of {segmentFrames} frames reused from {parts}");
 
-        var (frames, width, height) = RestoreFrames(input, parts, info, codec, options, segmentFrames, reused, toDo, transform, cancellationToken);
+        var (frames, restored, width, height) = RestoreFrames(input, parts, info, codec, options, segmentFrames, reused, toDo, transform, cancellationToken);
         int segments = (int)((frames + segmentFrames - 1) / segmentFrames);
         Join(input, output, parts, segments, info, codec, container, options, cancellationToken);
         Directory.Delete(parts, recursive: true);
-        return new VideoResult(frames, width, height, info.FrameRate, segments, reused.Count(k => k < segments), clock.Elapsed.TotalSeconds);
+        return new VideoResult(frames, width, height, info.FrameRate, segments, reused.Count(k => k < segments), restored, clock.Elapsed.TotalSeconds);
     }
 
     static string Segment(string parts, int k) => Path.Combine(parts, $"seg-{k:D6}.mkv");
@@ -167,7 +168,7 @@ public static class VideoRestore
     /// The frame loop: decode everything (frames of reused segments are read and dropped, which costs decoding only),
     /// restore the others, and encode each segment with its own ffmpeg, renamed into place once it exits cleanly.
     /// </summary>
-    static (long Frames, int Width, int Height) RestoreFrames(string input, string parts, VideoInfo info, VideoCodec codec, VideoOptions options,
+    static (long Frames, long Restored, int Width, int Height) RestoreFrames(string input, string parts, VideoInfo info, VideoCodec codec, VideoOptions options,
         int segmentFrames, HashSet<int> reused, long toDo, Func<Image, Image> transform, CancellationToken cancellationToken)
     {
         using var decoder = Ffmpeg.Start("ffmpeg", [
@@ -208,7 +209,7 @@ public static class VideoRestore
         finally { encoder?.Dispose(); }
         if (frame == 0) throw new RestoraException($"{input}: the video stream has no frames");
         if (width == 0) (width, height) = SegmentSize(Segment(parts, 0), cancellationToken); // every segment was reused
-        return (frame, width, height);
+        return (frame, done, width, height);
     }
 
     static bool ReadFrame(Stream stream, byte[] buffer, string input, long index)
