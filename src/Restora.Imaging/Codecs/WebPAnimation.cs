@@ -94,7 +94,7 @@ internal static unsafe class WebPAnimation
             if (encoder is null) Open(image.Width, image.Height);
             else if (image.Width != width || image.Height != height)
                 throw new ArgumentException($"every frame must be {width}x{height}, got {image.Width}x{image.Height}", nameof(frame));
-            var config = Config();
+            var config = WebPCodec.Config(options);
             var rgba = PixelPacking.ToRgba8(image);
             using var picture = WebPPictureHandle.Create();
             var pic = picture.Picture;
@@ -117,21 +117,6 @@ internal static unsafe class WebPAnimation
             encoderOptions.LoopCount = Math.Min(loopCount, 65535);
             encoder = new WebPAnimEncoderHandle(WebPAnimEncoderNewInternal(w, h, &encoderOptions, MuxAbi));
             if (encoder.IsInvalid) throw new ImageFormatException($"WebP encoding failed: libwebp cannot make a {w}x{h} animation (at most 16383x16383)");
-        }
-
-        EncoderConfig Config()
-        {
-            if (options.Quality is < 0 or > 100)
-                throw new ArgumentOutOfRangeException(nameof(options), $"WebP quality must be 0..100, got {options.Quality}");
-            EncoderConfig config;
-            if (WebPConfigInitInternal(&config, PresetDefault, options.Quality, EncoderAbi) == 0)
-                throw new InvalidOperationException("libwebp rejected encoder ABI version 0x020f");
-            if (options.Lossless)
-            {
-                WebPConfigLosslessPreset(&config, 6);
-                config.Exact = 1;
-            }
-            return config;
         }
 
         public byte[] Finish()
