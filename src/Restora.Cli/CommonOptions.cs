@@ -20,7 +20,8 @@ public sealed record CommonOptions(bool Json, bool Overwrite, DecodeOptions Deco
         new("--json", "print one JSON object on stdout (progress and logs go to stderr)"),
         new("--overwrite", "replace existing outputs (otherwise they are kept, and skipped in a folder)"),
         new("--threads", "threads to compute with (default: every core)", "N"),
-        new("--max-pixels", "refuse images larger than this many pixels before decoding them (default 100M; 50M = 50 megapixels)", "N"),
+        new("--max-pixels", "refuse images larger than this many pixels before decoding them (default 100M; 50M = 50 megapixels); for an animation or a video, each frame", "N"),
+        new("--max-frames", "refuse animations of more frames than this (default 10000)", "N"),
     ];
 
     /// <summary>Options of the commands that write images.</summary>
@@ -46,7 +47,8 @@ public sealed record CommonOptions(bool Json, bool Overwrite, DecodeOptions Deco
     {
         if (args.IsSet("--threads")) Restora.Core.Compute.Threads = args.GetInt("--threads", 0, 1, 1024);
         long maxPixels = args.Get("--max-pixels") is string s ? ParsePixels(args.Command, s) : new DecodeOptions().MaxPixels;
-        return new CommonOptions(args.Has("--json"), args.Has("--overwrite"), new DecodeOptions { MaxPixels = maxPixels },
+        int maxFrames = args.IsSet("--max-frames") ? args.GetInt("--max-frames", 0, 1, int.MaxValue) : new DecodeOptions().MaxFrames;
+        return new CommonOptions(args.Has("--json"), args.Has("--overwrite"), new DecodeOptions { MaxPixels = maxPixels, MaxFrames = maxFrames },
             args.Has("--strip-metadata")) { Shard = ReadShard(args) };
     }
 

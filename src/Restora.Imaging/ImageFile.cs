@@ -20,6 +20,7 @@ public static class ImageFile
             return ImageFormat.WebP;
         if (TiffStructure.IsTiff(header)) return ImageFormat.Tiff;
         if (BmpCodec.IsBmp(header)) return ImageFormat.Bmp;
+        if (GifCodec.IsGif(header)) return ImageFormat.Gif;
         return SniffHeif(header);
     }
 
@@ -44,7 +45,7 @@ public static class ImageFile
     }
 
     /// <summary>The extensions <see cref="FormatFromExtension"/> knows, as the messages list them.</summary>
-    public const string Extensions = ".png, .jpg, .jpeg, .webp, .tif, .tiff, .bmp, .heic, .heif or .avif";
+    public const string Extensions = ".png, .jpg, .jpeg, .webp, .gif, .tif, .tiff, .bmp, .heic, .heif or .avif";
 
     public static ImageFormat FormatFromExtension(string path)
     {
@@ -58,6 +59,7 @@ public static class ImageFile
             ".bmp" => ImageFormat.Bmp,
             ".heic" or ".heif" => ImageFormat.Heic,
             ".avif" => ImageFormat.Avif,
+            ".gif" => ImageFormat.Gif,
             "" => throw new ImageFileException(path, $"no file extension (use {Extensions})"),
             _ => throw new ImageFileException(path, $"unsupported extension '{extension}' (use {Extensions})"),
         };
@@ -65,7 +67,7 @@ public static class ImageFile
 
     public static bool HasImageExtension(string path) =>
         Path.GetExtension(path).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".webp" or ".tif" or ".tiff"
-            or ".bmp" or ".heic" or ".heif" or ".avif";
+            or ".bmp" or ".heic" or ".heif" or ".avif" or ".gif";
 
     public static Image Decode(ReadOnlySpan<byte> bytes, DecodeOptions? options = null)
     {
@@ -75,7 +77,10 @@ public static class ImageFile
         {
             ImageFormat.Png => PngCodec.Decode(bytes, options),
             ImageFormat.Jpeg => JpegCodec.Decode(bytes, options),
+            // An animation read as one image is its first frame (use Animation for all of them).
+            ImageFormat.WebP when WebPAnimation.IsAnimated(bytes) => FirstFrame(bytes, options),
             ImageFormat.WebP => WebPCodec.Decode(bytes, options),
+            ImageFormat.Gif => GifCodec.Decode(bytes.ToArray(), options),
             ImageFormat.Tiff => TiffCodec.Decode(bytes, options),
             ImageFormat.Bmp => BmpCodec.Decode(bytes, options),
             ImageFormat.Heic => HeifCodec.Decode(bytes, ImageFormat.Heic, options),
@@ -113,6 +118,10 @@ public static class ImageFile
                 if (bytes.Length < 8L + System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]))
                     throw new ImageFormatException("truncated WebP: shorter than its RIFF header says");
                 break;
+            case ImageFormat.Gif:
+                if (GifCodec.CountImages(bytes) == 0 || !bytes.TrimEnd((byte)0).EndsWith((ReadOnlySpan<byte>)[0x3B]))
+                    throw new ImageFormatException("truncated GIF: it does not end with a trailer after its images");
+                break;
             case ImageFormat.Tiff:
                 TiffCodec.CheckComplete(bytes);
                 break;
@@ -127,7 +136,13 @@ public static class ImageFile
         }
     }
 
-    const string NotAnImage = "not an image (no PNG, JPEG, WebP, TIFF, BMP, HEIC or AVIF signature)";
+    const string NotAnImage = "not an image (no PNG, JPEG, WebP, GIF, TIFF, BMP, HEIC or AVIF signature)";
+
+    static Image FirstFrame(ReadOnlySpan<byte> bytes, DecodeOptions options)
+    {
+        using var reader = Animation.OpenReader(bytes.ToArray(), options);
+        return reader.Next()?.Image ?? throw new ImageFormatException("the animation has no frames");
+    }
 
     public static void CheckComplete(string path)
     {
@@ -188,6 +203,7 @@ public static class ImageFile
             ImageFormat.WebP => WebPCodec.Encode(image, options, metadata),
             ImageFormat.Tiff => TiffCodec.Encode(image, bitDepth, options.TiffCompression, metadata),
             ImageFormat.Bmp => BmpCodec.Encode(image, metadata),
+            ImageFormat.Gif => GifCodec.Encode(image),
             ImageFormat.Heic or ImageFormat.Avif => HeifCodec.Encode(image, format, options, metadata),
             _ => throw new ArgumentOutOfRangeException(nameof(format), $"unknown image format {format}"),
         };

@@ -14,6 +14,11 @@ public class DockerfileTests
         string common = File.ReadAllText(Path.Combine(repo, "scripts", "common.sh"));
         var fromScript = Regex.Matches(common, "\"[^\"\\s]+\\.so[^\"\\s]*:([a-z0-9.+-]+)\"").Select(m => m.Groups[1].Value).ToHashSet();
         Assert.Contains("libturbojpeg0", fromScript);
+        // Programs (ffmpeg) are listed as "program:package" in RESTORA_PROGRAMS.
+        var programs = Regex.Match(common, @"RESTORA_PROGRAMS=\((?<list>[^)]*)\)");
+        Assert.True(programs.Success, "common.sh has no RESTORA_PROGRAMS list");
+        fromScript.UnionWith(Regex.Matches(programs.Groups["list"].Value, "\"[^\"\\s:]+:([a-z0-9.+-]+)\"").Select(m => m.Groups[1].Value));
+        Assert.Contains("ffmpeg", fromScript);
         fromScript.Add("npm"); // common.sh adds it when npm is missing: catalog models are npm packages
 
         string dockerfile = File.ReadAllText(Path.Combine(repo, "Dockerfile"));

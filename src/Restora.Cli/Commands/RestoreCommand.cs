@@ -29,6 +29,7 @@ public sealed class RestoreCommand(RestorationTask task, string? name = null) : 
         .. task.Parameters.Select(p => new OptionSpec(p.Option, p.Name == "sigma"
             ? $"{p.Description} the network is told (default: estimated from each image)"
             : $"{p.Description} (default {p.Default.ToString(System.Globalization.CultureInfo.InvariantCulture)})", "X")),
+        .. VideoRun.Options,
     ];
     /// <inheritdoc/>
     public override bool WritesImages => true;
@@ -54,6 +55,7 @@ public sealed class RestoreCommand(RestorationTask task, string? name = null) : 
 
         var network = ModelOpener.Open(command, args.Get("--model"), task);
         network.Tile = tile;
+        if (VideoRun.IsVideo(input)) return RunVideo(input, output, args, common, network, settings, estimate);
 
         var jobs = Batch.Plan(command, input, output);
         var clock = Stopwatch.StartNew();
@@ -67,6 +69,21 @@ public sealed class RestoreCommand(RestorationTask task, string? name = null) : 
             w.WriteString("model", network.Name);
             w.WriteNumber("seconds", Math.Round(clock.Elapsed.TotalSeconds, 3));
         });
+    }
+
+    /// <summary>
+    /// A video: the noise level, when not given, is estimated once from the first frame and told for every frame, so
+    /// the strength does not flicker from frame to frame.
+    /// </summary>
+    int RunVideo(string input, string output, Arguments args, CommonOptions common, Restora.Models.Formats.IRestorationModel network, TaskSettings settings, bool estimate)
+    {
+        TaskSettings? told = estimate ? null : settings;
+        string fingerprint = $"{task.Name} {network.Name} " + string.Join(' ', task.Parameters.Where(p => args.IsSet(p.Option)).Select(p => $"{p.Option}={args.Get(p.Option)}"));
+        return VideoRun.Run(task.Name, input, output, args, common, fingerprint, frame =>
+        {
+            told ??= settings with { ToldNoiseSigma = EstimatedSigma(frame, new ImageJob(input, output)) };
+            return network.Restore(frame, told);
+        }, w => w.WriteString("model", network.Name));
     }
 
     /// <summary>A denoiser that takes a noise level gets the image's own estimate when the user gives none.</summary>

@@ -24,6 +24,7 @@ public sealed class UpscaleCommand : CliCommand
         new("--model", "a model from restora models list, or a model file (.safetensors, model.json…; default esrgan-thick-x4)", "NAME|FILE"),
         new("--scale", "2, 3, 4 or 8: picks esrgan-thick-xN, or checks the model's scale", "N"),
         CommonOptions.TileOption,
+        .. VideoRun.Options,
     ];
     /// <inheritdoc/>
     public override bool WritesImages => true;
@@ -42,9 +43,12 @@ public sealed class UpscaleCommand : CliCommand
             throw new UserError($"upscale: {model.Name} enlarges x{model.Scale}, not x{s}; pick a model of that scale (restora models list)");
         model.Tile = tile;
 
+        var settings = new TaskSettings { Task = RestorationTask.SuperResolution, Parameters = TaskParameters.Empty.With("scale", model.Scale) };
+        if (VideoRun.IsVideo(input))
+            return VideoRun.Run("upscale", input, output, args, common, $"upscale {model.Name} x{model.Scale}", frame => model.Restore(frame, settings),
+                w => { w.WriteString("model", model.Name); w.WriteNumber("scale", model.Scale); });
         var jobs = Batch.Plan("upscale", input, output);
         var clock = Stopwatch.StartNew();
-        var settings = new TaskSettings { Task = RestorationTask.SuperResolution, Parameters = TaskParameters.Empty.With("scale", model.Scale) };
         var outcomes = Batch.Run("upscale", jobs, common, (image, job) =>
         {
             using var tiles = new Progress(int.MaxValue, $"upscale {Path.GetFileName(job.Input)}");

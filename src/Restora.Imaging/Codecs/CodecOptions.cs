@@ -12,6 +12,8 @@ public enum ImageFormat
     Heic,
     /// <summary>HEIF with AV1-coded images (.avif).</summary>
     Avif,
+    /// <summary>GIF, still or animated (<see cref="Animation"/>); a still one decodes to its first frame.</summary>
+    Gif,
 }
 
 /// <summary>How TIFF pixel data is compressed; the lossless three use the horizontal predictor where it helps (LZW, Deflate).</summary>
@@ -57,6 +59,16 @@ public sealed record DecodeOptions
 {
     /// <summary>Images with more pixels than this are refused from their header, before any pixel memory is allocated.</summary>
     public long MaxPixels { get; init; } = 100_000_000;
+
+    /// <summary>An animation with more frames than this is refused as the frame past it is reached.</summary>
+    public int MaxFrames { get; init; } = 10_000;
+
+    /// <summary>
+    /// The pixels of all an animation's frames together (frames x canvas): a bound on the work a small file can ask
+    /// for, and on the memory of a caller that keeps every frame (<see cref="Animation.Decode"/>). 2 gigapixels is
+    /// 1,000 frames of 1080p.
+    /// </summary>
+    public long MaxAnimationPixels { get; init; } = 2_000_000_000;
 
     /// <summary>
     /// Turn the pixels as the EXIF orientation tag says (all eight values), so every operation sees the photo as

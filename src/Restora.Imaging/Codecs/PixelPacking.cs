@@ -64,6 +64,37 @@ internal static unsafe class PixelPacking
     public static void FromPlanar(Image image, ReadOnlySpan<int> planeOf, Span<ushort> interleaved) =>
         Interleave(image, planeOf, interleaved, 65535);
 
+    /// <summary>
+    /// Any layout as interleaved 8-bit RGBA, gray spread over RGB and alpha 255 where the image has none: what the
+    /// animation encoders take, whatever a restore made of a frame.
+    /// </summary>
+    public static byte[] ToRgba8(Image image)
+    {
+        var rgba = GC.AllocateUninitializedArray<byte>(checked(image.PixelCount * 4));
+        ReadOnlySpan<int> planes = image.Layout switch
+        {
+            PixelLayout.Gray => [0, 0, 0],
+            PixelLayout.GrayAlpha => [0, 0, 0, 1],
+            PixelLayout.Rgb => [0, 1, 2],
+            _ => [0, 1, 2, 3],
+        };
+        if (image.HasAlpha)
+        {
+            FromPlanar(image, planes, rgba);
+            return rgba;
+        }
+        var rgb = GC.AllocateUninitializedArray<byte>(image.PixelCount * 3);
+        FromPlanar(image, planes, rgb);
+        for (int i = 0, n = image.PixelCount; i < n; i++)
+        {
+            rgba[i * 4] = rgb[i * 3];
+            rgba[i * 4 + 1] = rgb[i * 3 + 1];
+            rgba[i * 4 + 2] = rgb[i * 3 + 2];
+            rgba[i * 4 + 3] = 255;
+        }
+        return rgba;
+    }
+
     private const int Chunk = 256;
 
     // Works in chunks of pixels: each plane's chunk is converted to integer codes with SIMD into a stack buffer

@@ -52,7 +52,8 @@ internal static unsafe class WebPCodec
         return (config.Width, config.Height);
     }
 
-    public static byte[] Encode(Image image, EncodeOptions options, ImageMetadata? metadata)
+    /// <summary>The encoder settings for these options, validated (the still and the animation encoders share them).</summary>
+    internal static EncoderConfig Config(EncodeOptions options)
     {
         if (options.Quality is < 0 or > 100)
             throw new ArgumentOutOfRangeException(nameof(options), $"WebP quality must be 0..100, got {options.Quality}");
@@ -68,6 +69,12 @@ internal static unsafe class WebPCodec
         }
         if (WebPValidateConfig(&config) == 0)
             throw new InvalidOperationException("libwebp rejected the encoder configuration");
+        return config;
+    }
+
+    public static byte[] Encode(Image image, EncodeOptions options, ImageMetadata? metadata)
+    {
+        var config = Config(options);
 
         bool alpha = image.HasAlpha;
         int samples = alpha ? 4 : 3;

@@ -67,6 +67,9 @@ public sealed record BatchOptions
 
     /// <summary>Told each outcome as it is decided.</summary>
     public Action<JobOutcome>? Finished { get; init; }
+
+    /// <summary>Told (the job, frames done, frames in all when known) after each frame of an animated input.</summary>
+    public Action<ImageJob, int, int?>? FrameDone { get; init; }
 }
 
 /// <summary>
@@ -166,6 +169,8 @@ public static class ImageBatch
         public int Index => index;
         public bool Replace => replace;
         public Image? Input, Result;
+        /// <summary>An animated input: read, restored frame by frame and written in the transform stage.</summary>
+        public bool Animated;
         public JobOutcome? Outcome;
         public Stopwatch Clock = new();
     }
@@ -252,15 +257,21 @@ public static class ImageBatch
         Guard(work, single, () =>
         {
             work.Clock.Start();
-            work.Input = ImageFile.Load(work.Job.Input, options.Decode);
+            if (Animation.IsAnimatedFile(work.Job.Input)) work.Animated = true;
+            else work.Input = ImageFile.Load(work.Job.Input, options.Decode);
             work.Clock.Stop();
         });
 
     static void Transform(Work work, Func<Image, ImageJob, CancellationToken, Image> transform, BatchOptions options, bool single,
         CancellationToken cancellationToken)
     {
-        if (work.Input is null) Load(work, options, single);
+        if (work.Input is null && !work.Animated) Load(work, options, single);
         if (work.Outcome is not null) return;
+        if (work.Animated)
+        {
+            TransformAnimation(work, transform, options, single, cancellationToken);
+            return;
+        }
         Guard(work, single, () =>
         {
             work.Clock.Start();
@@ -271,6 +282,19 @@ public static class ImageBatch
             work.Clock.Stop();
         });
     }
+
+    /// <summary>Every frame through the transform, with the delays and loop count kept (<see cref="Animation.TransformFile"/>).</summary>
+    static void TransformAnimation(Work work, Func<Image, ImageJob, CancellationToken, Image> transform, BatchOptions options, bool single,
+        CancellationToken cancellationToken) =>
+        Guard(work, single, () =>
+        {
+            work.Clock.Start();
+            var dir = Path.GetDirectoryName(Path.GetFullPath(work.Job.Output));
+            if (dir is not null) Directory.CreateDirectory(dir);
+            var (width, height) = Animation.TransformFile(work.Job.Input, work.Job.Output, frame => transform(frame, work.Job, cancellationToken),
+                work.Replace, options.Decode, options.Encode, (done, total) => options.FrameDone?.Invoke(work.Job, done, total), cancellationToken);
+            work.Outcome = new JobOutcome(work.Job, JobStatus.Done, null, width, height, work.Clock.Elapsed.TotalSeconds);
+        });
 
     static void Save(Work work, BatchOptions options, bool single)
     {
