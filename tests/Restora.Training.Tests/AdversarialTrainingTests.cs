@@ -87,11 +87,12 @@ public class AdversarialTrainingTests
     static TrainingConfig ColorizeConfig(string output, int iterations) => new()
     {
         Arch = "pix2pix-unet",
-        ArchOptions = new() { ["features"] = "4", ["depth"] = "5" },
+        // Depth 6 has a dropout block (level 4): its masks must replay on resume too.
+        ArchOptions = new() { ["features"] = "4", ["depth"] = "6" },
         Task = "colorize",
         Data = "(in memory)",
         Output = output,
-        Patch = 32,
+        Patch = 64,
         Batch = 2,
         Iterations = iterations,
         LearningRate = 1e-3,
@@ -114,7 +115,7 @@ public class AdversarialTrainingTests
     public void AnAdversarialRunThroughEveryPhaseResumesBitIdentically()
     {
         const int n = 5, total = 10;
-        var images = TestData.Images(3, 48);
+        var images = TestData.Images(3, 64);
         using var dir = new TestData.Folder(0, 0);
         var straight = new TrainingRun(ColorizeConfig(dir.File("straight.safetensors"), total), images);
         straight.Run();
@@ -147,7 +148,7 @@ public class AdversarialTrainingTests
     [Fact]
     public void TheCriticPhaseLeavesTheGeneratorUntouched()
     {
-        var images = TestData.Images(2, 48);
+        var images = TestData.Images(2, 64);
         using var dir = new TestData.Folder(0, 0);
         var cfg = ColorizeConfig(dir.File("m.safetensors"), 6);
         var run = new TrainingRun(cfg, images);
