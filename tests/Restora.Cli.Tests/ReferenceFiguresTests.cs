@@ -33,4 +33,26 @@ public class ReferenceFiguresTests
         Assert.InRange(r.Json.GetProperty("psnr").GetDouble(), psnr - 0.01, psnr + 0.01);
         Assert.InRange(r.Json.GetProperty("ssim").GetDouble(), ssim - 0.001, ssim + 0.001);
     }
+
+    [Theory]
+    [InlineData(10, 27.77)]
+    [InlineData(40, 32.35)]
+    public void Gray_JPEG_eval_on_LIVE1_reproduces_the_DnCNN_papers_input_figures(int quality, double psnr)
+    {
+        // The DnCNN paper's protocol: the 8-bit Y of each colour image, JPEG-compressed, scored on that gray image.
+        var data = Path.Combine(CliRunner.SharedFolder, "datasets", "LIVE1");
+        var r = CliRunner.Run("eval", "--data", data, "--task", "deblock", "--quality", quality.ToString(), "--gray", "--method", "identity", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.InRange(r.Json.GetProperty("psnr").GetDouble(), psnr - 0.01, psnr + 0.01);
+    }
+
+    [Fact]
+    public void Colorize_identity_on_CBSD68_is_the_gray_floor_REFERENCE_states()
+    {
+        var data = Path.Combine(CliRunner.SharedFolder, "datasets", "CBSD68");
+        var r = CliRunner.Run("eval", "--data", data, "--task", "colorize", "--metrics", "colorfulness", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.InRange(r.Json.GetProperty("psnr").GetDouble(), 22.80 - 0.01, 22.80 + 0.01);
+        Assert.Equal(0, r.Json.GetProperty("metrics").GetProperty("colorfulness").GetDouble());
+    }
 }

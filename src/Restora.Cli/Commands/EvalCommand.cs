@@ -22,6 +22,7 @@ public sealed class EvalCommand : CliCommand
         .. TaskOptions.Specs(training: false),
         new("--seed", "noise seed (each image also mixes in its name)", "N"),
         new("--blind", "tell a denoiser each image's estimated noise level instead of the true one"),
+        new("--gray", "score on gray: each colour image becomes the 8-bit Y of MATLAB's rgb2ycbcr before it is degraded (the DnCNN paper's LIVE1 JPEG protocol)"),
         new("--metrics", $"metrics to report besides psnr and ssim: {string.Join(", ", MetricRegistry.Metrics.Names)}", "LIST"),
     ];
 
@@ -74,7 +75,9 @@ public sealed class EvalCommand : CliCommand
         {
             try
             {
-                result = Evaluator.Run(files, method, settings, f => Restora.Imaging.ImageFile.Load(f, common.Decode), progress.Report, metrics);
+                bool gray = args.Has("--gray");
+                result = Evaluator.Run(files, method, settings,
+                    f => gray ? GrayY(Restora.Imaging.ImageFile.Load(f, common.Decode)) : Restora.Imaging.ImageFile.Load(f, common.Decode), progress.Report, metrics);
             }
             catch (ArgumentException e) { throw new UserError($"eval: {e.Message}"); }
         }
@@ -121,5 +124,16 @@ public sealed class EvalCommand : CliCommand
         w.WriteStartObject("metrics");
         foreach (var (name, value) in metrics) w.WriteMetric(MetricRegistry.Get(name).JsonName, value);
         w.WriteEndObject();
+    }
+
+    /// <summary>The 8-bit Y plane of MATLAB's rgb2ycbcr (16..235), rounded, as a gray image; a gray image as it is.</summary>
+    static Restora.Imaging.Image GrayY(Restora.Imaging.Image image)
+    {
+        if (image.IsGray) return image.WithoutAlpha();
+        var y = Restora.Imaging.Color.Luma(image);
+        var gray = new Restora.Imaging.Image(image.Width, image.Height, Restora.Imaging.PixelLayout.Gray);
+        var plane = gray.Plane(0);
+        for (int i = 0; i < y.Length; i++) plane[i] = (float)(Math.Round(y[i] * 255, MidpointRounding.AwayFromZero) / 255);
+        return gray;
     }
 }
