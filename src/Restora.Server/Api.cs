@@ -21,7 +21,7 @@ internal static class Api
     public static void Map(WebApplication app, RestoraServer.State state)
     {
         app.MapGet("/", context => Asset(context, "/"));
-        app.MapGet("/{file:regex(^[a-z]+\\.(js|css|html|svg)$)}", context => Asset(context, context.Request.Path));
+        app.MapGet("/{file}", context => Asset(context, context.Request.Path));
         app.MapGet("/api/tasks", context => Json(context, 200, w => WriteTasks(w, state)));
         app.MapGet("/api/models", context => Json(context, 200, state.Models.WriteJson));
         app.MapPost("/api/models/{name}/pull", context => Pull(context, state));
@@ -36,9 +36,10 @@ internal static class Api
         app.MapGet("/api/jobs/{id}/events", context => WithJob(context, state, job => JobEvents(context, job)));
         app.MapGet("/api/events", context => AllEvents(context, state.Queue));
         app.MapGet("/api/jobs/{id}/result", context => WithJob(context, state, job => Result(context, job)));
-        app.MapGet("/api/jobs/{id}/preview/{which:regex(^(input|result)$)}", context => WithJob(context, state, job => Preview(context, state, job)));
-        app.MapGet("/api/jobs/{id}/region/{which:regex(^(input|result)$)}", context => WithJob(context, state, job => Region(context, state, job)));
-        app.MapGet("/api/results.zip", context => Zip(context, state.Queue));
+        // (No regex route constraints: the slim host leaves them out; the handlers check "which" themselves.)
+        app.MapGet("/api/jobs/{id}/preview/{which}", context => WithJob(context, state, job => Preview(context, state, job)));
+        app.MapGet("/api/jobs/{id}/region/{which}", context => WithJob(context, state, job => Region(context, state, job)));
+        app.MapGet("/api/results.zip", context => Zip(context, state));
     }
 
     // ---------- answers ----------
@@ -69,6 +70,8 @@ internal static class Api
     static Task WithJob(HttpContext context, RestoraServer.State state, Func<Job, Task> then)
     {
         string id = (string)context.Request.RouteValues["id"]!;
+        if (context.Request.RouteValues.TryGetValue("which", out var which) && which is not ("input" or "result"))
+            return Error(context, 404, $"{context.Request.Path}: not found (input or result)");
         return state.Queue.Find(id) is { } job ? then(job) : Error(context, 404, $"no job '{id}'");
     }
 
@@ -336,22 +339,29 @@ internal static class Api
         await context.Response.Body.WriteAsync(png, context.RequestAborted);
     }
 
-    /// <summary>Every finished result of this server, as one zip (entries stored: the images are compressed already).</summary>
-    static async Task Zip(HttpContext context, JobQueue queue)
+    /// <summary>
+    /// Every finished result of this server, as one zip (entries stored: the images are compressed already). Built in
+    /// a temporary file first: the zip writer wants a seekable stream, and a half-built zip is never sent.
+    /// </summary>
+    static async Task Zip(HttpContext context, RestoraServer.State state)
     {
-        var files = queue.All.Where(j => j.State == JobState.Done && j.ResultPath is not null && File.Exists(j.ResultPath))
+        var files = state.Queue.All.Where(j => j.State == JobState.Done && j.ResultPath is not null && File.Exists(j.ResultPath))
             .Select(j => j.ResultPath!).Distinct().ToList();
         if (files.Count == 0) { await Error(context, 404, "no results yet"); return; }
-        context.Response.ContentType = "application/zip";
-        context.Response.Headers.ContentDisposition = "attachment; filename=\"restora-results.zip\"";
-        await using var zip = await ZipArchive.CreateAsync(context.Response.Body, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, context.RequestAborted);
-        foreach (var file in files)
+        Directory.CreateDirectory(state.Uploads.Folder);
+        string temp = Path.Combine(state.Uploads.Folder, $"results-{Guid.NewGuid():N}.zip");
+        try
         {
-            var entry = zip.CreateEntry(Path.GetFileName(file), CompressionLevel.NoCompression);
-            await using var target = await entry.OpenAsync(context.RequestAborted);
-            await using var source = File.OpenRead(file);
-            await source.CopyToAsync(target, context.RequestAborted);
+            await Task.Run(() =>
+            {
+                using var zip = ZipFile.Open(temp, ZipArchiveMode.Create);
+                foreach (var file in files) zip.CreateEntryFromFile(file, Path.GetFileName(file), CompressionLevel.NoCompression);
+            }, context.RequestAborted);
+            context.Response.ContentType = "application/zip";
+            context.Response.Headers.ContentDisposition = "attachment; filename=\"restora-results.zip\"";
+            await context.Response.SendFileAsync(temp, context.RequestAborted);
         }
+        finally { File.Delete(temp); }
     }
 
     static string ContentType(string path) => Path.GetExtension(path).ToLowerInvariant() switch

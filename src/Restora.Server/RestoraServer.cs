@@ -79,8 +79,19 @@ public sealed class RestoraServer : IAsyncDisposable
             context.Response.Headers["Referrer-Policy"] = "no-referrer";
             // The page loads nothing from elsewhere; saying so also keeps injected markup from calling out.
             context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' blob: data:; frame-ancestors 'none'";
-            await next(context);
+            try
+            {
+                await next(context);
+            }
+            catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                // A bug in one request answers that request, as a job's bug fails that job: the server goes on.
+                options.Log?.Invoke($"{context.Request.Method} {context.Request.Path}: {e}");
+                if (!context.Response.HasStarted)
+                    await Api.Error(context, StatusCodes.Status500InternalServerError, $"internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
+            }
         });
+        app.UseRouting(); // after the guard, so a refused request never reaches routing and a routing bug is caught above
         Api.Map(app, state);
         try
         {
