@@ -167,6 +167,7 @@ public sealed class Job
             w.WriteString("id", Id);
             w.WriteString("name", Upload.DisplayName);
             w.WriteString("state", State.ToString().ToLowerInvariant());
+            w.WriteNumber("version", Version);
             w.WriteString("task", Request.Task.Name);
             if (Model is not null) w.WriteString("model", Model);
             w.WriteNumber("scale", Scale);

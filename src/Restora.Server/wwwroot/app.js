@@ -120,7 +120,9 @@ for (const target of [drop, $('stage')]) {
 // ---------- the queue ----------
 
 function mergeJob(job) {
+  // The answer to an upload can arrive after the event stream has told more: keep the newer.
   const i = state.jobs.findIndex((j) => j.id === job.id);
+  if (i >= 0 && state.jobs[i].version >= job.version) return;
   if (i >= 0) state.jobs[i] = job; else state.jobs.push(job);
   renderQueue();
   if (job.id === state.selected) showJob();
