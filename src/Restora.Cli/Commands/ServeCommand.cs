@@ -40,10 +40,12 @@ public sealed class ServeCommand : CliCommand
             DefaultModel = (task, scale) => task.Enlarges ? UpscaleCommand.DefaultModel(scale ?? 4) : task.DefaultModel,
             Log = m => Console.Error.WriteLine($"restora serve: {m}"),
         };
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
         var server = RestoraServer.StartAsync(options).GetAwaiter().GetResult();
+        using var stop = new CancellationTokenSource();
+        ConsoleCancelEventHandler interrupt = (_, e) => { e.Cancel = true; stop.Cancel(); };
+        EventHandler exit = (_, _) => stop.Cancel();
+        Console.CancelKeyPress += interrupt;
+        AppDomain.CurrentDomain.ProcessExit += exit; // SIGTERM: stop as for Ctrl+C, so the uploads folder is removed
         try
         {
             Console.WriteLine(server.Url);
@@ -51,7 +53,12 @@ public sealed class ServeCommand : CliCommand
             try { server.WaitForShutdownAsync(stop.Token).GetAwaiter().GetResult(); }
             catch (OperationCanceledException) { }
         }
-        finally { server.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+        finally
+        {
+            Console.CancelKeyPress -= interrupt;
+            AppDomain.CurrentDomain.ProcessExit -= exit;
+            server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
         return 0;
     }
 }
