@@ -93,16 +93,8 @@ internal static class Api
             w.WriteEndArray();
             if (DefaultModel(state.Options, task, null) is string model) w.WriteString("default_model", model);
             w.WriteStartArray("parameters");
-            foreach (var p in task.Parameters.Where(p => p.Name != "scale"))
-            {
-                w.WriteStartObject();
-                w.WriteString("name", p.Name);
-                w.WriteString("description", p.Description);
-                w.WriteNumber("default", p.Default);
-                w.WriteNumber("min", p.Min);
-                w.WriteNumber("max", p.Max);
-                w.WriteEndObject();
-            }
+            // The scale is the model's (and the "scale" field's), not a free parameter here.
+            foreach (var p in task.Parameters.Where(p => p.Name != "scale")) p.WriteJson(w);
             w.WriteEndArray();
             w.WriteEndObject();
         }
