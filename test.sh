@@ -3,6 +3,7 @@
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
 restora_ensure_native_libs
+restora_ensure_test_tools
 restora_ensure_cli_built
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 cd "$RESTORA_ROOT"

@@ -62,6 +62,31 @@ restora_ensure_native_libs() {
   fi
 }
 
+# What only the tests need (./test.sh calls this; ./restora does not): Debian's Chromium, which the `restora serve`
+# browser tests drive through Playwright (its node driver ships in the NuGet package; no browser is downloaded).
+# (command that must exist) -> (package that provides it)
+RESTORA_TEST_TOOLS=(
+  "/usr/bin/chromium:chromium"
+)
+
+restora_ensure_test_tools() {
+  local entry path pkg missing=()
+  for entry in "${RESTORA_TEST_TOOLS[@]}"; do
+    path="${entry%%:*}"; pkg="${entry##*:}"
+    [ -x "$path" ] || missing+=("$pkg")
+  done
+  [ ${#missing[@]} = 0 ] && return 0
+  if [ "$(id -u)" = 0 ]; then
+    echo "restora: installing what the tests need: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 || true
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  else
+    echo "restora: the tests need: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+}
+
 # A cheap fingerprint of every source file (name, size, mtime): a change anywhere rebuilds.
 restora_source_stamp() {
   (cd "$RESTORA_ROOT" && find src models Directory.Build.props -type f \

@@ -25,6 +25,7 @@ public static class Program
         new TrainCommand(),
         new BenchCommand(),
         new ListCommand(),
+        new ServeCommand(),
     ]);
 
     /// <summary>Runs the command line; returns the exit code (0 done, 1 the user's error, 2 a bug).</summary>

@@ -79,17 +79,7 @@ public sealed class ListCommand : CliCommand
                 w.WriteString("baseline", task.BaselineMethod);
                 if (task.DefaultModel is string model) w.WriteString("default_model", model);
                 w.WriteStartArray("parameters");
-                foreach (var p in task.Parameters)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("name", p.Name);
-                    w.WriteString("option", p.Option);
-                    w.WriteString("description", p.Description);
-                    w.WriteNumber("default", p.Default);
-                    w.WriteNumber("min", p.Min);
-                    w.WriteNumber("max", p.Max);
-                    w.WriteEndObject();
-                }
+                foreach (var p in task.Parameters) p.WriteJson(w);
                 w.WriteEndArray();
                 break;
             case IMetric metric:

@@ -47,6 +47,19 @@ public readonly record struct StrengthRange(double Min, double Max)
 /// <param name="Max">Largest allowed value.</param>
 public sealed record TaskParameter(string Name, string Key, string Description, double Default, double Min, double Max)
 {
+    /// <summary>The parameter as JSON lists it (<c>restora list --json</c>, <c>restora serve</c>'s /api/tasks): one object.</summary>
+    public void WriteJson(System.Text.Json.Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", Name);
+        w.WriteString("option", Option);
+        w.WriteString("description", Description);
+        w.WriteNumber("default", Default);
+        w.WriteNumber("min", Min);
+        w.WriteNumber("max", Max);
+        w.WriteEndObject();
+    }
+
     /// <summary>Whole numbers only (JPEG quality, scale); drawn values are rounded.</summary>
     public bool Integer { get; init; }
 
