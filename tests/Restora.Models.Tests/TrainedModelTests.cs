@@ -46,4 +46,39 @@ public class TrainedModelTests
         }
         finally { File.Delete(path); }
     }
+
+    [Fact]
+    public void InterpolationMixesEveryWeightAndRefusesAnotherNetwork()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"restora-interp-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string Save(string name, int seed, string options = "scale=2,features=8,blocks=1")
+            {
+                var o = ArchitectureOptions.Parse(options);
+                var net = ArchitectureRegistry.Create("edsr", o, new Random(seed));
+                string path = Path.Combine(dir, name);
+                TrainedModel.Save(path, net, new ModelMetadata { Arch = "edsr", ArchOptions = o.Resolved, Task = "sr", Scale = 2, Command = name,
+                    Extra = new Dictionary<string, string> { ["loss"] = name } });
+                return path;
+            }
+            string a = Save("a.safetensors", 1), b = Save("b.safetensors", 2), other = Save("c.safetensors", 3, "scale=2,features=4,blocks=1");
+            var wa = TrainedModel.Load(a).Module.StateDict();
+            var wb = TrainedModel.Load(b).Module.StateDict();
+            foreach (double alpha in new[] { 0.0, 0.25, 1.0 })
+            {
+                string mixed = Path.Combine(dir, $"m{alpha}.safetensors");
+                var meta = TrainedModel.Interpolate(a, b, alpha, mixed);
+                Assert.Contains("interpolate a.safetensors b.safetensors", meta.Command);
+                var wm = TrainedModel.Load(mixed).Module.StateDict();
+                foreach (var (key, t) in wm)
+                    for (int i = 0; i < t.Length; i++)
+                        Assert.Equal((float)((1 - alpha) * wa[key].ReadOnlySpan[i] + alpha * wb[key].ReadOnlySpan[i]), t.ReadOnlySpan[i]);
+            }
+            Assert.Throws<ArgumentException>(() => TrainedModel.Interpolate(a, other, 0.5, Path.Combine(dir, "x.safetensors")));
+            Assert.Throws<ArgumentException>(() => TrainedModel.Interpolate(a, b, 1.5, Path.Combine(dir, "y.safetensors")));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }

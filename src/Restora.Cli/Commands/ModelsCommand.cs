@@ -14,7 +14,39 @@ public sealed class ModelsCommand : CliCommand
     /// <inheritdoc/>
     public override string Description => "list, install and describe models";
     /// <inheritdoc/>
-    public override IReadOnlyList<CliCommand> Subcommands => [new ListModels(), new PullModel(), new ModelInfoCommand(), new ImportModel()];
+    public override IReadOnlyList<CliCommand> Subcommands => [new ListModels(), new PullModel(), new ModelInfoCommand(), new ImportModel(), new InterpolateModels()];
+
+    sealed class InterpolateModels : CliCommand
+    {
+        public override string Name => "interpolate";
+        public override string Description => "mix two trained models of the same network weight by weight, (1-alpha)·A + alpha·B (ESRGAN's network interpolation)";
+        public override IReadOnlyList<PositionalSpec> Positionals =>
+            [new("A", "a model (name or .safetensors file), e.g. the PSNR-trained one"), new("B", "the same network trained otherwise, e.g. with a GAN")];
+        public override IReadOnlyList<OptionSpec> Options =>
+        [
+            new("--alpha", "B's share, 0..1 (0 gives A, 1 gives B)", "X"),
+            new("-o", "the .safetensors file to write", "MODEL", "--output"),
+        ];
+
+        public override int Run(Arguments args)
+        {
+            var common = CommonOptions.From(args);
+            string output = args.Require("-o");
+            double alpha = args.GetDouble("--alpha", double.NaN, 0, 1);
+            if (double.IsNaN(alpha)) throw new UserError("models interpolate: --alpha is required (B's share, 0..1)");
+            if (File.Exists(output) && !common.Overwrite) throw new UserError($"{output}: exists (use --overwrite)");
+            string Locate(string m) => TrainedModels.Locate(m) ?? throw new UserError($"models interpolate: {m}: no such model file or shipped model");
+            string a = Locate(args.Positionals[0]), b = Locate(args.Positionals[1]);
+            try
+            {
+                var metadata = TrainedModel.Interpolate(a, b, alpha, output);
+                if (common.Json) Json.Write(w => { w.WriteString("output", output); w.WriteString("architecture", metadata.Arch); w.WriteNumber("alpha", alpha); });
+                else Console.WriteLine($"{output}: {metadata.Arch} {metadata.Task}, {1 - alpha:0.###} x {Path.GetFileName(a)} + {alpha:0.###} x {Path.GetFileName(b)}");
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException) { throw new UserError($"models interpolate: {e.Message}"); }
+            return 0;
+        }
+    }
 
     sealed class ImportModel : CliCommand
     {
