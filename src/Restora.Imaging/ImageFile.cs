@@ -136,7 +136,8 @@ public static class ImageFile
         }
     }
 
-    const string NotAnImage = "not an image (no PNG, JPEG, WebP, GIF, TIFF, BMP, HEIC or AVIF signature)";
+    /// <summary>The message for bytes with no known signature (also the server's, so both name the same formats).</summary>
+    public const string NotAnImage = "not an image (no PNG, JPEG, WebP, GIF, TIFF, BMP, HEIC or AVIF signature)";
 
     static Image FirstFrame(ReadOnlySpan<byte> bytes, DecodeOptions options)
     {

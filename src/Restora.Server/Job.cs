@@ -72,11 +72,8 @@ public sealed class Job
     /// <summary>The model's enlargement.</summary>
     public int Scale { get; private set; } = 1;
 
-    /// <summary>NIQE of the result (lower looks more natural), when the image is large enough to score.</summary>
-    public double? ResultNiqe { get; private set; }
-
-    /// <summary>NIQE of the input, for comparison.</summary>
-    public double? InputNiqe { get; private set; }
+    /// <summary>The result's scores once done (NIQE of both, PSNR/SSIM against the input where sizes match).</summary>
+    public JobScores Scores { get; private set; } = JobScores.None;
 
     /// <summary>Seconds the restore took (load, network, save), once done.</summary>
     public double? Seconds { get; private set; }
@@ -105,14 +102,13 @@ public sealed class Job
 
     internal void Report(int done, int total) => Change(() => Tiles = (done, total));
 
-    internal void Finish(string path, int width, int height, double seconds, double? inputNiqe, double? resultNiqe) => Change(() =>
+    internal void Finish(string path, int width, int height, double seconds, JobScores scores) => Change(() =>
     {
         State = JobState.Done;
         ResultPath = path;
         ResultSize = (width, height);
         Seconds = seconds;
-        InputNiqe = inputNiqe;
-        ResultNiqe = resultNiqe;
+        Scores = scores;
         Tiles = (Math.Max(Tiles.Total, 1), Math.Max(Tiles.Total, 1));
         clock.Stop();
     });
@@ -184,8 +180,7 @@ public sealed class Job
                 w.WriteNumber("height", ResultSize.Height);
                 w.WriteString("file", Path.GetFileName(ResultPath));
                 w.WriteNumber("seconds", Math.Round(Seconds ?? 0, 3));
-                if (InputNiqe is double a) w.WriteNumber("input_niqe", Math.Round(a, 4));
-                if (ResultNiqe is double b) w.WriteNumber("niqe", Math.Round(b, 4));
+                Scores.WriteJson(w);
                 w.WriteString("result_url", $"/api/jobs/{Id}/result");
                 w.WriteString("result_preview_url", $"/api/jobs/{Id}/preview/result");
             }
@@ -201,3 +196,34 @@ public sealed class Job
 /// <param name="Scale">The enlargement asked for (super-resolution), checked against the model's.</param>
 /// <param name="Parameters">Task parameters given (noise sigma, JPEG quality…), by name.</param>
 public sealed record JobRequest(Restora.Models.RestorationTask Task, string Model, int? Scale, IReadOnlyDictionary<string, double> Parameters);
+
+/// <summary>
+/// How a finished job scores. NIQE (no reference, lower looks more natural) of the input and of the result; and, when
+/// the result has the input's size (denoise, deblock, deblur, colorize…), PSNR and SSIM of the result against the
+/// input: not a quality (the input is no clean reference) but how much the restore changed the image.
+/// </summary>
+/// <param name="InputNiqe">NIQE of the input, when large enough and small enough to score.</param>
+/// <param name="ResultNiqe">NIQE of the result, likewise.</param>
+/// <param name="Psnr">PSNR (dB, RGB, no shave) of the result against the input; +∞ when identical; null when not scored.</param>
+/// <param name="Ssim">SSIM (RGB, no shave) of the result against the input; null when not scored.</param>
+public sealed record JobScores(double? InputNiqe, double? ResultNiqe, double? Psnr, double? Ssim)
+{
+    /// <summary>Nothing scored.</summary>
+    public static readonly JobScores None = new(null, null, null, null);
+
+    /// <summary>
+    /// Writes the scores that exist: <c>input_niqe</c>, <c>niqe</c>, <c>psnr</c>, <c>ssim</c>. PSNR of identical
+    /// images (+∞, which JSON cannot hold) is written as null, as the CLI's <c>--json</c> does.
+    /// </summary>
+    public void WriteJson(Utf8JsonWriter w)
+    {
+        if (InputNiqe is double a) w.WriteNumber("input_niqe", Math.Round(a, 4));
+        if (ResultNiqe is double b) w.WriteNumber("niqe", Math.Round(b, 4));
+        if (Psnr is double p)
+        {
+            if (double.IsFinite(p)) w.WriteNumber("psnr", Math.Round(p, 6));
+            else w.WriteNull("psnr");
+        }
+        if (Ssim is double s) w.WriteNumber("ssim", Math.Round(s, 6));
+    }
+}

@@ -8,13 +8,13 @@ namespace Restora.Server;
 /// <summary>
 /// Runs one job as <c>restora upscale</c> / <c>restora denoise</c> run one file: the same model opened by name, the
 /// same library batch runner (<see cref="ImageBatch"/>: metadata carried over, written to a temporary file and
-/// renamed, an existing file never replaced), so the result's bytes are the command's. Then scores it with NIQE
-/// and makes its preview.
+/// renamed, an existing file never replaced), so the result's bytes are the command's. Then scores it (NIQE; PSNR and
+/// SSIM against the input when the sizes match) and makes its preview.
 /// </summary>
 internal sealed class Restorer(ServerOptions options, ModelDirectory models, Uploads uploads, ImageCache cache)
 {
-    /// <summary>NIQE is scored up to this size; beyond it the score would take longer than the restore of a small image.</summary>
-    const long NiqePixelLimit = 16_000_000;
+    /// <summary>Scores are computed up to this size; beyond it NIQE would take longer than the restore of a small image.</summary>
+    const long ScorePixelLimit = 16_000_000;
 
     /// <summary>Restores <paramref name="job"/>; a failure the user can fix fails it with one line, anything else throws.</summary>
     public void Run(Job job, CancellationToken cancellationToken)
@@ -62,7 +62,8 @@ internal sealed class Restorer(ServerOptions options, ModelDirectory models, Upl
 
         uploads.WritePreview(job.Id, "result", result);
         cache.Put(Uploads.CacheKey(job.Id, "result"), result);
-        job.Finish(outcome.Job.Output, outcome.Width, outcome.Height, seconds, Niqe(input), Niqe(result));
+        var (psnr, ssim) = Change(input, outcome.Job.Output);
+        job.Finish(outcome.Job.Output, outcome.Width, outcome.Height, seconds, new JobScores(Niqe(input), Niqe(result), psnr, ssim));
     }
 
     /// <summary>A new name in the output folder: the input's cleaned name, the task and scale, and a number if taken.</summary>
@@ -80,9 +81,34 @@ internal sealed class Restorer(ServerOptions options, ModelDirectory models, Upl
 
     static double? Niqe(Image? image)
     {
-        if (image is null || image.PixelCount > NiqePixelLimit) return null;
+        if (image is null || image.PixelCount > ScorePixelLimit) return null;
         try { return MetricRegistry.Get("niqe").Compute(null, image, new MetricOptions()); }
         catch (ArgumentException) { return null; } // too small to score
+    }
+
+    /// <summary>
+    /// PSNR and SSIM (RGB, no shave, as <c>restora metrics</c> scores two files) of the result as written, read back
+    /// from <paramref name="resultPath"/> (a JPEG result differs from the network's output: the file is what the user
+    /// keeps), against the input as decoded. Null when the sizes differ (super-resolution: nothing to compare pixel
+    /// for pixel) or the image is too large to score; SSIM alone null under its 11x11 window. A gray side of a
+    /// gray/colour pair (colorize) is compared as R = G = B.
+    /// </summary>
+    static (double? Psnr, double? Ssim) Change(Image? input, string resultPath)
+    {
+        if (input is null || input.PixelCount > ScorePixelLimit) return (null, null);
+        Image result;
+        try { result = ImageFile.Load(resultPath); }
+        catch (Exception e) when (e is ImageFileException or IOException) { return (null, null); } // moved away meanwhile
+        if (result.Width != input.Width || result.Height != input.Height) return (null, null);
+        var reference = input;
+        if (reference.IsGray && !result.IsGray) reference = reference.ToRgb();
+        else if (result.IsGray && !reference.IsGray) result = result.ToRgb();
+        var options = new MetricOptions();
+        double psnr = FullReference.Psnr(reference, result, options);
+        double? ssim;
+        try { ssim = FullReference.Ssim(reference, result, options); }
+        catch (ArgumentException) { ssim = null; } // smaller than SSIM's window
+        return (psnr, ssim);
     }
 
     /// <summary>Reports on the restoring thread, in order (<see cref="Progress{T}"/> would post them to the pool).</summary>

@@ -38,7 +38,7 @@ internal sealed class Uploads(string folder, ServerOptions options, ImageCache c
         string display = DisplayName(clientName);
         if (bytes.Length == 0) throw new UploadRefusedException(400, $"{display}: empty file");
         var format = ImageFile.Sniff(bytes)
-            ?? throw new UploadRefusedException(400, $"{display}: not an image (no PNG, JPEG, WebP, TIFF, BMP, HEIC or AVIF signature)");
+            ?? throw new UploadRefusedException(400, $"{display}: {ImageFile.NotAnImage}");
         Image image;
         await decoding.WaitAsync(cancellationToken);
         try

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Text.Json;
 using Restora.Imaging;
+using Restora.Metrics;
 
 namespace Restora.Server.Tests;
 
@@ -46,6 +47,36 @@ public class ApiTests(ServerFixture server)
         using var entryStream = new MemoryStream();
         await entry.Open().CopyToAsync(entryStream);
         Assert.Equal(served, entryStream.ToArray());
+    }
+
+    [Fact]
+    public async Task A_same_size_job_reports_psnr_and_ssim_against_its_input_as_restora_metrics_scores_them_and_an_upscale_none()
+    {
+        using var response = await server.Submit(File.ReadAllBytes(server.Photo), "butterfly.png", ("task", "deblock"), ("model", "restora-deblock"));
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        string id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
+        await server.Follow(id);
+        var job = JsonDocument.Parse(await server.Http.GetStringAsync($"api/jobs/{id}")).RootElement;
+        Assert.Equal("done", job.GetProperty("state").GetString());
+        Assert.Equal(("deblock", "restora-deblock"), (job.GetProperty("task").GetString(), job.GetProperty("model").GetString()));
+
+        // The reference: Restora.Metrics on the two files, the upload and the result written (RGB, no shave).
+        var input = ImageFile.Load(server.Photo);
+        var result = ImageFile.Load(Path.Combine(server.Output, job.GetProperty("file").GetString()!));
+        double psnr = FullReference.Psnr(input, result), ssim = FullReference.Ssim(input, result);
+        Assert.InRange(psnr, 20, 80); // the network changed the image, a little: a finite, plausible score
+        Assert.Equal(Math.Round(psnr, 6), job.GetProperty("psnr").GetDouble());
+        Assert.Equal(Math.Round(ssim, 6), job.GetProperty("ssim").GetDouble());
+
+        // Super-resolution: the result is twice the input's size, nothing to compare pixel for pixel.
+        string upscale = await server.SubmitPhoto();
+        await server.Follow(upscale);
+        var sr = JsonDocument.Parse(await server.Http.GetStringAsync($"api/jobs/{upscale}")).RootElement;
+        Assert.Equal("done", sr.GetProperty("state").GetString());
+        Assert.False(sr.TryGetProperty("psnr", out _));
+        Assert.False(sr.TryGetProperty("ssim", out _));
+        Assert.True(sr.TryGetProperty("niqe", out _));
     }
 
     [Fact]

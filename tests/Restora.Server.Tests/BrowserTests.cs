@@ -71,6 +71,8 @@ public sealed class BrowserTests(ServerFixture server) : IAsyncLifetime
         await page.Locator("#pane-a .after .base[src]").WaitForAsync();
         Assert.Contains("NIQE", await page.TextContentAsync("#metrics"));
         Assert.Contains("128×128 → 256×256", await page.TextContentAsync("#metrics"));
+        // PSNR/SSIM against the input only where the result has its size: not for an upscale.
+        Assert.Contains("PSNR vs inputn/a (sizes differ)", await page.TextContentAsync("#metrics"));
 
         // The slider: its range input moves the divider and the after layer's clip.
         await page.Locator("#split").FillAsync("25");
@@ -115,6 +117,48 @@ public sealed class BrowserTests(ServerFixture server) : IAsyncLifetime
         string left = await page.Locator("#pane-a .before .base").EvaluateAsync<string>("e => e.style.left + e.style.width");
         Assert.Equal(left, await page.Locator("#pane-b .after .base").EvaluateAsync<string>("e => e.style.left + e.style.width"));
         await page.ScreenshotAsync(new() { Path = ScreenshotPath("serve-side-by-side.png") });
+    }
+
+    [Fact]
+    public async Task A_folder_picked_or_dropped_queues_the_images_inside_and_notes_the_other_files_skipped()
+    {
+        var page = await Open();
+        await Choose(page);
+        int earlier = await page.Locator("#queue li").CountAsync();
+
+        // Picked: <input webkitdirectory>, a subfolder included.
+        string folder = Path.Combine(server.Root, "holiday");
+        Directory.CreateDirectory(Path.Combine(folder, "day2"));
+        File.Copy(server.Photo, Path.Combine(folder, "beach.png"), true);
+        File.Copy(server.Photo, Path.Combine(folder, "day2", "hill.png"), true);
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "not a picture");
+        await page.SetInputFilesAsync("#folder", folder);
+        await page.Locator("#note", new() { HasTextString = "Queued 2 images from the folder; skipped 1 not an image: holiday/notes.txt" }).WaitForAsync();
+        await page.Locator("#queue li .pick").Nth(earlier + 1).WaitForAsync();
+
+        // Dropped: the page reads the folder's entries (webkitGetAsEntry) recursively, a batch at a time. Playwright
+        // cannot drop a real folder, so the drop event carries FileSystemEntry look-alikes: one entry per batch, as a
+        // large folder gives them, then an empty batch.
+        string png = Convert.ToBase64String(File.ReadAllBytes(server.Photo));
+        await page.EvaluateAsync(@"data => {
+            const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+            const file = (path, body) => ({ isFile: true, isDirectory: false, fullPath: '/' + path,
+                file: (ok) => ok(new File([body], path.split('/').pop())) });
+            const dir = (path, children) => ({ isFile: false, isDirectory: true, fullPath: '/' + path,
+                createReader: () => { let i = 0; return { readEntries: (ok) => ok(children.slice(i, ++i)) }; } });
+            const tree = dir('trip', [file('trip/readme.md', 'words'), dir('trip/day1', [file('trip/day1/lake.png', bytes)]), file('trip/Cliff.PNG', bytes)]);
+            const event = new Event('drop', { bubbles: true, cancelable: true });
+            Object.defineProperty(event, 'dataTransfer', { value: { items: [{ kind: 'file', webkitGetAsEntry: () => tree, getAsFile: () => null }], files: [] } });
+            document.getElementById('drop').dispatchEvent(event);
+        }", png);
+        await page.Locator("#note", new() { HasTextString = "Queued 2 images from the folder; skipped 1 not an image: trip/readme.md" }).WaitForAsync();
+        await page.Locator("#queue li .pick").Nth(earlier + 3).WaitForAsync();
+
+        var names = await page.Locator("#queue li .pick").EvaluateAllAsync<string[]>("all => all.map(e => e.textContent)");
+        Assert.Equal(["Cliff.PNG", "beach.png", "hill.png", "lake.png"], names.Skip(earlier).Order(StringComparer.Ordinal));
+        // All of them restored (and nothing left running for the next test).
+        for (int i = earlier; i < earlier + 4; i++)
+            await page.Locator("#queue li").Nth(i).Locator(".state", new() { HasTextString = "done 100%" }).WaitForAsync(new() { Timeout = 60_000 });
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public class JobQueueTests
             most = Math.Max(most, Interlocked.Increment(ref running));
             job.Start("m", 2);
             release.Wait(token);
-            job.Finish("/out.png", 16, 16, 0.1, null, null);
+            job.Finish("/out.png", 16, 16, 0.1, JobScores.None);
             Interlocked.Decrement(ref running);
         }, _ => { }, capacity: 10, log: null);
         Job first = NewJob("a"), second = NewJob("b"), third = NewJob("c");
@@ -66,7 +66,7 @@ public class JobQueueTests
         using var queue = new JobQueue((job, _) =>
         {
             if (job.Id == "bad") throw new NullReferenceException("boom\nsecond line");
-            job.Finish("/out.png", 16, 16, 0.1, null, null);
+            job.Finish("/out.png", 16, 16, 0.1, JobScores.None);
         }, _ => { }, 10, m => { lock (logged) logged.Add(m); });
         Job bad = NewJob("bad"), good = NewJob("good");
         queue.TryAdd(bad);

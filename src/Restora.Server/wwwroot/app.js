@@ -105,7 +105,66 @@ async function upload(files) {
   }
 }
 
-$('files').addEventListener('change', () => { upload([...$('files').files]); $('files').value = ''; });
+// A folder's files other than images (notes, sidecars, .DS_Store) are skipped here with a note, not sent to be refused
+// one by one; the extensions are the picker's own accept list. Files chosen or dropped one by one are all sent: the
+// server's message says what is wrong with a file that is not an image.
+const imageExtensions = $('files').accept.split(',').filter((a) => a.startsWith('.'));
+function isImageName(name) { const n = name.toLowerCase(); return imageExtensions.some((x) => n.endsWith(x)); }
+
+// Splits a folder's [{file, path}] into images to queue and the paths of the others.
+function splitImages(found) {
+  const images = [], skipped = [];
+  for (const f of found) { if (isImageName(f.file.name)) images.push(f.file); else skipped.push(f.path); }
+  return { images, skipped };
+}
+
+// Every file under a dropped FileSystemEntry, depth first, as {file, path}. readEntries gives a batch at a time
+// (Chromium: 100 entries), so a directory is read until it answers an empty batch.
+async function readTree(entry, into) {
+  if (entry.isFile) {
+    into.push({ file: await new Promise((resolve, reject) => entry.file(resolve, reject)), path: entry.fullPath.replace(/^\//, '') });
+  } else if (entry.isDirectory) {
+    const reader = entry.createReader();
+    for (;;) {
+      const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+      if (batch.length === 0) break;
+      for (const child of batch) await readTree(child, into);
+    }
+  }
+  return into;
+}
+
+function note(text) { $('note').textContent = text; }
+
+// Queues loose files as they are and the images among a folder's files, noting what was skipped.
+function queueFound(loose, found) {
+  const { images, skipped } = splitImages(found);
+  const shown = skipped.slice(0, 5).join(', ') + (skipped.length > 5 ? `, and ${skipped.length - 5} more` : '');
+  if (found.length > 0 && images.length === 0) note(`No images in the folder (skipped ${skipped.length}: ${shown}).`);
+  else if (skipped.length > 0) note(`Queued ${images.length} image${images.length === 1 ? '' : 's'} from the folder; skipped ${skipped.length} not an image: ${shown}.`);
+  else note('');
+  upload([...loose, ...images]);
+}
+
+$('files').addEventListener('change', () => { note(''); upload([...$('files').files]); $('files').value = ''; });
+$('folder').addEventListener('change', () => {
+  queueFound([], [...$('folder').files].map((file) => ({ file, path: file.webkitRelativePath || file.name })));
+  $('folder').value = '';
+});
+
+// A drop's entries must be taken before the handler returns (the browser empties the DataTransfer after it);
+// folders are then read at leisure.
+async function queueDropped(dropped) {
+  const loose = [], found = [];
+  try {
+    for (const d of dropped) {
+      if (d.entry?.isDirectory) await readTree(d.entry, found);
+      else if (d.file) loose.push(d.file);
+    }
+  } catch (e) { say(`could not read the dropped folder: ${e.message || e.name}`); }
+  queueFound(loose, found);
+}
+
 const drop = $('drop');
 for (const target of [drop, $('stage')]) {
   target.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
@@ -113,7 +172,9 @@ for (const target of [drop, $('stage')]) {
   target.addEventListener('drop', (e) => {
     e.preventDefault();
     drop.classList.remove('over');
-    upload([...e.dataTransfer.files]);
+    const items = [...(e.dataTransfer.items || [])].filter((i) => i.kind === 'file');
+    if (items.length === 0) { note(''); upload([...e.dataTransfer.files]); return; }
+    queueDropped(items.map((i) => ({ entry: i.webkitGetAsEntry?.(), file: i.getAsFile() })));
   });
 }
 
@@ -226,6 +287,11 @@ function showMetrics(job) {
   if (job.state === 'done') {
     rows.push(['time taken', `${job.seconds.toFixed(2)} s`]);
     rows.push(['NIQE (lower is better)', job.niqe != null ? `${job.input_niqe != null ? job.input_niqe.toFixed(2) + ' → ' : ''}${job.niqe.toFixed(2)}` : 'not scored']);
+    // Against the input, not a clean original: how much the restore changed the image (higher is less change).
+    const sameSize = job.width === job.input_width && job.height === job.input_height;
+    const psnr = !sameSize ? 'n/a (sizes differ)' : !('psnr' in job) ? 'not scored' : job.psnr === null ? '∞ (identical)' : `${job.psnr.toFixed(2)} dB`;
+    const ssim = !sameSize ? 'n/a (sizes differ)' : job.ssim != null ? job.ssim.toFixed(4) : 'not scored';
+    rows.push(['PSNR vs input', psnr], ['SSIM vs input', ssim]);
     rows.push(['saved as', job.file]);
   }
   $('metrics').innerHTML = '';
