@@ -23,9 +23,13 @@ internal static class WeightShards
             {
                 string name = w.GetProperty("name").GetString()!;
                 var shape = w.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-                long count = shape.Aggregate(1L, (a, b) => a * b);
-                var values = new float[count];
-                offset += Decode(w, name, bytes, offset, values);
+                // Sizes are checked against the shard bytes before anything is allocated for them.
+                long count = 1;
+                foreach (int d in shape)
+                    count = d < 0 ? throw new KerasFormatException($"weight '{name}' has a negative size in its shape")
+                        : count * d > bytes.Length ? throw new KerasFormatException($"weight '{name}' of shape [{string.Join(", ", shape)}] is larger than its shards ({bytes.Length} bytes)")
+                        : count * d;
+                offset += Decode(w, name, bytes, offset, count, out var values);
                 result[name] = new Entry(name, shape, values);
             }
             if (offset != bytes.Length)
@@ -51,7 +55,7 @@ internal static class WeightShards
     }
 
     /// <summary>Fills <paramref name="values"/> from the stream at offset; returns the bytes consumed.</summary>
-    static long Decode(JsonElement w, string name, byte[] bytes, long offset, float[] values)
+    static long Decode(JsonElement w, string name, byte[] bytes, long offset, long count, out float[] values)
     {
         string dtype = w.TryGetProperty("dtype", out var dt) ? dt.GetString() ?? "float32" : "float32";
         if (dtype != "float32") throw new KerasFormatException($"weight '{name}' has dtype {dtype}; only float32 weights are supported");
@@ -74,9 +78,10 @@ internal static class WeightShards
             "uint8" => 1,
             _ => throw new KerasFormatException($"weight '{name}' is quantized as {stored}; float16, uint8 and uint16 are supported"),
         };
-        long needed = values.LongLength * width;
+        long needed = count * width;
         if (offset + needed > bytes.Length)
             throw new KerasFormatException($"weight '{name}' runs past the end of its shards ({bytes.Length} bytes)");
+        values = new float[count];
         var src = bytes.AsSpan((int)offset, (int)needed);
         switch (stored)
         {
