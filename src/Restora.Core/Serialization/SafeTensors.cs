@@ -181,10 +181,10 @@ public static class SafeTensors
                 }
                 var dtype = Field(prop, "dtype", JsonValueKind.String).GetString()!;
                 var shape = Field(prop, "shape", JsonValueKind.Array).EnumerateArray()
-                    .Select(e => e.TryGetInt32(out int d) && d >= 0 ? d : throw new InvalidDataException($"tensor '{prop.Name}': shape holds {e}, not a size"))
+                    .Select(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int d) && d >= 0 ? d : throw new InvalidDataException($"tensor '{prop.Name}': shape holds {e}, not a size"))
                     .ToArray();
                 var offs = Field(prop, "data_offsets", JsonValueKind.Array).EnumerateArray()
-                    .Select(e => e.TryGetInt64(out long o) && o >= 0 ? o : throw new InvalidDataException($"tensor '{prop.Name}': data_offsets holds {e}"))
+                    .Select(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out long o) && o >= 0 ? o : throw new InvalidDataException($"tensor '{prop.Name}': data_offsets holds {e}"))
                     .ToArray();
                 if (offs.Length != 2 || offs[0] > offs[1]) throw new InvalidDataException($"tensor '{prop.Name}': bad data_offsets");
                 entries.Add((prop.Name, dtype, shape, offs[0], offs[1]));

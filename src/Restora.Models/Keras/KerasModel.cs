@@ -43,6 +43,8 @@ public sealed class KerasModel
     {
         string jsonPath = Path.Combine(folder, "model.json");
         if (!File.Exists(jsonPath)) throw new KerasFormatException($"{jsonPath}: no such file");
+        long length = new FileInfo(jsonPath).Length;
+        if (length > MaxJsonBytes) throw new KerasFormatException($"{jsonPath}: {length} bytes is too large for a model.json (at most {MaxJsonBytes})");
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(jsonPath));
@@ -72,6 +74,9 @@ public sealed class KerasModel
         return values.Length == length ? values
             : throw new KerasFormatException($"{source}: {what} has {values.Length} values, expected {length}");
     }
+
+    /// <summary>The largest model.json read: real ones hold the topology only (tens of kilobytes), the weights are in shards.</summary>
+    public const long MaxJsonBytes = 64L << 20;
 
     /// <summary>Upscaling a model may do in all: far above any real one, and low enough that sizes cannot overflow.</summary>
     const int MaxScale = 64;

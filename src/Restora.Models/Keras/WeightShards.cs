@@ -15,9 +15,10 @@ internal static class WeightShards
     public static Dictionary<string, Entry> Read(string folder, JsonElement manifest)
     {
         var result = new Dictionary<string, Entry>();
+        var used = new HashSet<string>(StringComparer.Ordinal);
         foreach (var group in manifest.EnumerateArray())
         {
-            var bytes = Concatenate(folder, group.GetProperty("paths").EnumerateArray().Select(p => p.GetString()!));
+            var bytes = Concatenate(folder, group.GetProperty("paths").EnumerateArray().Select(p => p.GetString()!), used);
             long offset = 0;
             foreach (var w in group.GetProperty("weights").EnumerateArray())
             {
@@ -38,11 +39,14 @@ internal static class WeightShards
         return result;
     }
 
-    static byte[] Concatenate(string folder, IEnumerable<string> paths)
+    static byte[] Concatenate(string folder, IEnumerable<string> paths, HashSet<string> used)
     {
         using var all = new MemoryStream();
         foreach (var p in paths)
         {
+            // Each shard is read once: a manifest naming one file a thousand times would otherwise make a small
+            // model take a thousand times its size in memory.
+            if (!used.Add(p)) throw new KerasFormatException($"{folder}: weight shard '{p}' is listed twice");
             // Shard paths are relative names in the package; refuse anything that climbs out of the folder.
             string full = Path.GetFullPath(Path.Combine(folder, p));
             if (!full.StartsWith(Path.GetFullPath(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
