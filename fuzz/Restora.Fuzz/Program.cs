@@ -32,7 +32,7 @@ public static class Program
                     stream.CopyTo(buffer);
                     // Unexpected exceptions escape to SharpFuzz, which reports them to AFL as crashes.
                     try { target.Run(buffer.ToArray()); }
-                    catch (Exception e) when (FuzzTargets.IsExpected(e)) { }
+                    catch (Exception e) when (target.Expects(e)) { }
                 });
                 return 0;
             default:

@@ -73,7 +73,8 @@ static class SeedMaker
         Put("safetensors", "model-metadata.safetensors", TrainedSafeTensors());
         Put("keras", "tiny_keras.json+shard", KerasSeed(Path.Combine(reference, "tiny_keras")));
         foreach (var (name, param, bin) in NcnnSeeds())
-            Put("ncnn", name, FuzzTargets.Join(Encoding.UTF8.GetBytes(param), bin));
+            foreach (var target in new[] { "ncnn", "ncnn-run" })
+                Put(target, name, FuzzTargets.Join(Encoding.UTF8.GetBytes(param), bin));
         foreach (var file in new[] { "tensors_zip.pth.bin", "tensors_legacy.pth.bin", "tiny_srvgg_zip.pth.bin" })
             Put("pytorch", file.Replace(".bin", ""), File.ReadAllBytes(Path.Combine(reference, "PyTorch", file)));
         Put("pickle", "tensors_zip-data.pkl", DataPickle(Path.Combine(reference, "PyTorch", "tensors_zip.pth.bin")));
@@ -180,16 +181,16 @@ static class SeedMaker
         // A residual block: Split, two convolutions (fp16 weights), BinaryOp add, then Interp x2 and a LeakyReLU.
         var fp16 = new List<byte>();
         fp16.AddRange(BitConverter.GetBytes(0x01306B47u));
-        foreach (var v in Ramp(27)) fp16.AddRange(BitConverter.GetBytes(BitConverter.HalfToUInt16Bits((Half)v)));
+        foreach (var v in Ramp(81)) fp16.AddRange(BitConverter.GetBytes(BitConverter.HalfToUInt16Bits((Half)v)));
         while (fp16.Count % 4 != 0) fp16.Add(0);
         yield return ("residual-fp16.param+bin",
-            "7767517\n6 7\nInput in 0 1 data\nSplit sp 1 2 data a b\nConvolution conv 1 1 b c 0=1 1=3 4=1 6=27\n" +
+            "7767517\n6 7\nInput in 0 1 data\nSplit sp 1 2 data a b\nConvolution conv 1 1 b c 0=3 1=3 4=1 6=81\n" +
             "BinaryOp add 2 1 a c s 0=0\nInterp up 1 1 s u 0=1 1=2.0 2=2.0\nCrop crop 1 1 u out -23309=2,1,1 -23310=2,-1,-1 -23311=2,1,2\n",
             [.. fp16]);
         // Deconvolution, Eltwise with coefficients, Concat, Pooling and InnerProduct: the other weighted layers.
         yield return ("deconv-eltwise.param+bin",
-            "7767517\n8 11\nInput in 0 1 data\nSplit sp 1 4 data a b c f\nDeconvolution dc 1 1 a d 0=3 1=2 3=2 5=1 6=36\n" +
+            "7767517\n8 11\nInput in 0 1 data\nSplit sp 1 4 data a b c f\nDeconvolution dc 1 1 a d 0=3 1=3 3=1 4=1 5=1 6=81\n" +
             "Pooling pool 1 1 c g 0=1 4=1\nBinaryOp mul 2 1 d g p 0=2\nEltwise el 2 1 p b e 0=1 -23301=2,0.5,0.5\nConcat cat 2 1 e f cc 0=0\nPReLU pr 1 1 cc out 0=1\n",
-            Floats(tag, Ramp(36), Ramp(3), Ramp(1)));
+            Floats(tag, Ramp(81), Ramp(3), Ramp(1)));
     }
 }
