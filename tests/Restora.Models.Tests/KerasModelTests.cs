@@ -123,6 +123,7 @@ public class KerasModelTests
     [Theory]
     [InlineData("{\"modelTopology\": ", "malformed model.json")]
     [InlineData("{\"weightsManifest\": 3, \"modelTopology\": {}}", "malformed model.json")]
+    [InlineData("{\"weightsManifest\": []}", "a property a layers-model needs is missing")]
     [InlineData("[1, 2]", "malformed model.json")]
     public void Malformed_model_json_is_one_line_naming_the_file(string json, string mention)
     {

@@ -63,7 +63,9 @@ public sealed class KerasModel
         // wrong kind (a string where a number belongs): all mean a model.json this reader cannot use.
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
-            throw new KerasFormatException($"{jsonPath}: malformed model.json ({e.Message.ReplaceLineEndings(" ")})");
+            // JsonElement.GetProperty's own message ("the given key was not present") does not name the key.
+            string why = e is KeyNotFoundException ? "a property a layers-model needs is missing" : e.Message.ReplaceLineEndings(" ");
+            throw new KerasFormatException($"{jsonPath}: malformed model.json ({why})");
         }
     }
 
