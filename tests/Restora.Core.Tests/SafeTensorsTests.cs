@@ -84,6 +84,7 @@ public class SafeTensorsTests
     [InlineData("""{"a":{"dtype":"F32","shape":["1"],"data_offsets":[0,4]}}""", 4, "not a size")]
     [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,-4]}}""", 4, "data_offsets holds -4")]
     [InlineData("""{"a":[1]}""", 4, "not an object")]
+    [InlineData("""{"a":{"dtype":"F\uDDDD","shape":[1],"data_offsets":[0,4]}}""", 4, "not valid JSON")]
     [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", 8, "names 'a' twice")]
     [InlineData("""{"a":{"dtype":"F32","shape":[2147483647,2147483647,2147483647],"data_offsets":[0,4]}}""", 4, "is too large")]
     [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", 2, "truncated safetensors")]

@@ -190,7 +190,9 @@ public static class SafeTensors
                 entries.Add((prop.Name, dtype, shape, offs[0], offs[1]));
             }
         }
-        catch (JsonException e)
+        // JsonDocument parses an escaped lone surrogate ("\uDDDD") and only refuses it, with an
+        // InvalidOperationException, when the string is read; the block above does nothing but read the document.
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             throw new InvalidDataException($"safetensors header is not valid JSON: {e.Message}", e);
         }
