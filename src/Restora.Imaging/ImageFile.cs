@@ -163,10 +163,11 @@ public static class ImageFile
 
     /// <summary>
     /// The EXIF, XMP, ICC and IPTC blocks of encoded bytes exactly as stored (orientation not applied, tag untouched);
-    /// null when there are none. Decodes the pixels too, so damaged files fail as they would on load.
+    /// null when there are none. Decodes the pixels too, so damaged files fail as they would on load, and under the
+    /// same pixel limit: a header claiming a gigapixel image is refused here as there.
     /// </summary>
-    public static ImageMetadata? ReadMetadata(ReadOnlySpan<byte> bytes) =>
-        Decode(bytes, new DecodeOptions { MaxPixels = long.MaxValue, ApplyOrientation = false }).Metadata;
+    public static ImageMetadata? ReadMetadata(ReadOnlySpan<byte> bytes, DecodeOptions? options = null) =>
+        Decode(bytes, (options ?? DecodeOptions.Default) with { ApplyOrientation = false }).Metadata;
 
     static Image Upright(Image image)
     {

@@ -78,10 +78,47 @@ public class SafeTensorsTests
     [InlineData("""{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}""", 4, "needs 8 bytes")]
     [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", 8, "hole or overlap")]
     [InlineData("""{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}""", 1, "not supported")]
+    [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}""", 4, "not valid JSON")]
+    [InlineData("""{"a":{"shape":[1],"data_offsets":[0,4]}}""", 4, "has no dtype string")]
+    [InlineData("""{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}""", 4, "shape holds -1")]
+    [InlineData("""{"a":{"dtype":"F32","shape":["1"],"data_offsets":[0,4]}}""", 4, "not a size")]
+    [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,-4]}}""", 4, "data_offsets holds -4")]
+    [InlineData("""{"a":[1]}""", 4, "not an object")]
+    [InlineData("""{"a":{"dtype":"F\uDDDD","shape":[1],"data_offsets":[0,4]}}""", 4, "not valid JSON")]
+    [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", 8, "names 'a' twice")]
+    [InlineData("""{"a":{"dtype":"F32","shape":[2147483647,2147483647,2147483647],"data_offsets":[0,4]}}""", 4, "is too large")]
+    [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", 2, "truncated safetensors")]
     public void RejectsMalformedHeaders(string header, int dataBytes, string message)
     {
         var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Load(new MemoryStream(Handmade(header, new byte[dataBytes]))));
         Assert.Contains(message, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Theory]
+    // A 90 MB header (under the 100 MB cap) and 4 GB of tensor data, each claimed by a file of a few hundred bytes.
+    [InlineData(90_000_000L, null)]
+    [InlineData(null, """{"a":{"dtype":"F32","shape":[1000000000],"data_offsets":[0,4000000000]}}""")]
+    public void Sizes_a_file_cannot_hold_are_refused_before_allocating(long? headerLength, string? header)
+    {
+        byte[] file = header is null ? new byte[200] : Handmade(header, new byte[100]);
+        if (headerLength is long claimed) BinaryPrimitives.WriteUInt64LittleEndian(file, (ulong)claimed);
+        string path = Path.Combine(Path.GetTempPath(), $"restora-lying-{Guid.NewGuid():N}.safetensors");
+        File.WriteAllBytes(path, file);
+        try
+        {
+            Assert.Throws<InvalidDataException>(() => SafeTensors.Load(path)); // warm up: one-time allocations don't count
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Load(path));
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            Assert.StartsWith($"{path}: truncated safetensors: ", e.Message);
+            Assert.True(allocated < 1 << 20, $"allocated {allocated} bytes before refusing");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]

@@ -92,6 +92,50 @@ public class KerasModelTests
         Assert.Contains("leaves the model folder", Assert.Throws<KerasFormatException>(() => KerasModel.Load(dir3)).Message);
     }
 
+    [Fact]
+    public void A_weight_shape_larger_than_the_shards_is_refused_before_allocating()
+    {
+        // 100000x100000x3x8 floats (960 GB) claimed over 5 KB of shards.
+        var dir = CopyWithModelJson(j => j.Replace("\"shape\": [\n      3,\n      3,\n      3,\n      8", "\"shape\": [\n      100000,\n      100000,\n      3,\n      8"));
+        KerasModel.Load(CopyWithModelJson(j => j)); // warm up the code paths: their one-time allocations do not count
+        Assert.Throws<KerasFormatException>(() => KerasModel.Load(dir));
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<KerasFormatException>(() => KerasModel.Load(dir));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains("'conv_a/kernel' of shape [100000, 100000, 3, 8] is larger than its shards", e.Message);
+        Assert.True(allocated < 4 << 20, $"allocated {allocated} bytes before refusing");
+    }
+
+    [Fact]
+    public void A_shard_listed_many_times_is_refused()
+    {
+        // Otherwise a manifest naming one shard a thousand times costs a thousand times its memory.
+        var many = string.Join(", ", Enumerable.Repeat("\"group1-shard1of2.bin\"", 1000));
+        var dir = CopyWithModelJson(j => j.Replace("\"group1-shard1of2.bin\",", many + ","));
+
+        var e = Assert.Throws<KerasFormatException>(() => KerasModel.Load(dir));
+
+        Assert.Contains("weight shard 'group1-shard1of2.bin' is listed twice", e.Message);
+    }
+
+    [Theory]
+    [InlineData("{\"modelTopology\": ", "malformed model.json")]
+    [InlineData("{\"weightsManifest\": 3, \"modelTopology\": {}}", "malformed model.json")]
+    [InlineData("{\"weightsManifest\": []}", "a property a layers-model needs is missing")]
+    [InlineData("[1, 2]", "malformed model.json")]
+    public void Malformed_model_json_is_one_line_naming_the_file(string json, string mention)
+    {
+        var dir = CopyWithModelJson(_ => json);
+
+        var e = Assert.Throws<KerasFormatException>(() => KerasModel.Load(dir));
+
+        Assert.StartsWith(Path.Combine(dir, "model.json") + ": ", e.Message);
+        Assert.Contains(mention, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
     sealed class TinyNetwork(KerasModel model) : ISuperResolutionNetwork
     {
         public string Name => "tiny";

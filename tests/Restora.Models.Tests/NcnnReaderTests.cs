@@ -171,6 +171,33 @@ public class NcnnReaderTests
         AssertOneLine(Assert.Throws<InvalidDataException>(() => prelu.Load()), "pr", "1000000");
     }
 
+    [Theory]
+    // Three resizes by 64 (a 16x16 probe would become 4 million pixels a side), a padding of 60000, a deconvolution
+    // of stride 1024: each a line of .param, each asking for gigabytes on the first small input.
+    [InlineData("Interp a 1 1 data x 0=1 1=64.0 2=64.0|Interp b 1 1 x y 0=1 1=64.0 2=64.0|Interp c 1 1 y out 0=1 1=64.0 2=64.0", 0, "'b'")]
+    [InlineData("Convolution pad 1 1 data out 0=1 1=1 4=60000 6=3", 3, "'pad'")]
+    [InlineData("Deconvolution up 1 1 data out 0=1 1=1 3=1024 6=3", 3, "'up'")]
+    public void A_layer_that_would_blow_up_a_small_input_is_refused_before_it_allocates(string layers, int weights, string mention)
+    {
+        var m = new TinyNcnn().Layer("Input in 0 1 data");
+        foreach (var line in layers.Split('|')) m.Layer(line);
+        if (weights > 0) m.Fp32(new float[weights]);
+        using (m)
+        {
+            var network = m.Load();
+            var input = new float[3 * 16 * 16];
+            Assert.Throws<InvalidDataException>(() => NcnnTest.Run(network, input, 3, 16, 16)); // warm up
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var e = Assert.Throws<InvalidDataException>(() => NcnnTest.Run(network, input, 3, 16, 16));
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            Assert.Contains(mention, e.Message);
+            Assert.Contains("more than 8192 times as many", e.Message);
+            Assert.True(allocated < 16 << 20, $"allocated {allocated} bytes before refusing");
+        }
+    }
+
     [Fact]
     public void Weight_counts_that_do_not_factor_into_the_shape_are_refused()
     {

@@ -100,35 +100,29 @@ public static class SafeTensors
         catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
     }
 
-    /// <summary>Reads every tensor into persistent float32 tensors, in header order, checking offsets against the spec.</summary>
+    /// <summary>
+    /// Reads every tensor into persistent float32 tensors, in header order, checking offsets against the spec. Every
+    /// size the header declares is checked before anything is allocated for it: against the bytes the stream still
+    /// holds where it can say (a file), and always against what one array can hold. Anything malformed is an
+    /// <see cref="InvalidDataException"/>.
+    /// </summary>
     public static Checkpoint Load(Stream stream)
     {
+        long? left = stream.CanSeek ? stream.Length - stream.Position : null;
         Span<byte> len = stackalloc byte[8];
-        stream.ReadExactly(len);
+        ReadExactly(stream, len, "its 8-byte header length");
         ulong headerLen = BinaryPrimitives.ReadUInt64LittleEndian(len);
         if (headerLen > MaxHeader) throw new InvalidDataException($"safetensors header of {headerLen} bytes is larger than {MaxHeader}");
+        if (left is long l && (long)headerLen > l - 8)
+            throw new InvalidDataException($"truncated safetensors: the header says {headerLen} bytes, the file has {l - 8} after the length");
         var header = new byte[headerLen];
-        stream.ReadExactly(header);
+        ReadExactly(stream, header, "its header");
         if (header.Length == 0 || header[0] != (byte)'{') throw new InvalidDataException("safetensors header does not start with '{'");
+        // JsonDocument parses bytes that are not UTF-8 and only fails when a name is read, with an exception of its own.
+        if (!System.Text.Unicode.Utf8.IsValid(header)) throw new InvalidDataException("safetensors header is not valid UTF-8");
 
-        using var doc = JsonDocument.Parse(header);
         var metadata = new Dictionary<string, string>();
-        var entries = new List<(string Name, string Dtype, int[] Shape, long Begin, long End)>();
-        foreach (var prop in doc.RootElement.EnumerateObject())
-        {
-            if (prop.Name == MetadataKey)
-            {
-                foreach (var m in prop.Value.EnumerateObject())
-                    metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()!
-                        : throw new InvalidDataException($"safetensors metadata '{m.Name}' is not a string");
-                continue;
-            }
-            var dtype = prop.Value.GetProperty("dtype").GetString() ?? "";
-            var shape = prop.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-            var offs = prop.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-            if (offs.Length != 2 || offs[0] > offs[1]) throw new InvalidDataException($"tensor '{prop.Name}': bad data_offsets");
-            entries.Add((prop.Name, dtype, shape, offs[0], offs[1]));
-        }
+        var entries = ParseHeader(header, metadata);
 
         // The spec requires the buffer to be covered exactly, without holes or overlaps.
         var byOffset = entries.OrderBy(e => e.Begin).ThenBy(e => e.End).ToList();
@@ -136,14 +130,18 @@ public static class SafeTensors
         foreach (var e in byOffset)
         {
             if (e.Begin != expected) throw new InvalidDataException($"tensor '{e.Name}' starts at byte {e.Begin}, expected {expected} (hole or overlap)");
-            long n = 1;
-            foreach (var d in e.Shape) n *= d;
-            if ((e.End - e.Begin) != n * DtypeSize(e.Dtype, e.Name))
-                throw new InvalidDataException($"tensor '{e.Name}' {e.Dtype}{Tensor.FormatShape(e.Shape)} needs {n * DtypeSize(e.Dtype, e.Name)} bytes, offsets give {e.End - e.Begin}");
+            long n = Elements(e.Shape, e.Name);
+            long needed = n <= long.MaxValue / 8 ? n * DtypeSize(e.Dtype, e.Name) : long.MaxValue;
+            if (e.End - e.Begin != needed)
+                throw new InvalidDataException($"tensor '{e.Name}' {e.Dtype}{Tensor.FormatShape(e.Shape)} needs {needed} bytes, offsets give {e.End - e.Begin}");
             expected = e.End;
         }
+        long available = left is long total ? total - 8 - (long)headerLen : long.MaxValue;
+        if (expected > available)
+            throw new InvalidDataException($"truncated safetensors: the tensors need {expected} bytes of data, the file has {available}");
+        if (expected > Array.MaxLength) throw new InvalidDataException($"safetensors data of {expected} bytes is too large to read at once");
         var data = new byte[expected];
-        stream.ReadExactly(data);
+        ReadExactly(stream, data, "its tensor data");
 
         var tensors = new OrderedDictionary<string, Tensor>();
         foreach (var e in entries)
@@ -153,6 +151,65 @@ public static class SafeTensors
             tensors.Add(e.Name, t);
         }
         return new Checkpoint(tensors, metadata);
+    }
+
+    static void ReadExactly(Stream stream, Span<byte> buffer, string what)
+    {
+        try { stream.ReadExactly(buffer); }
+        catch (EndOfStreamException) { throw new InvalidDataException($"truncated safetensors: the file ends inside {what}"); }
+    }
+
+    /// <summary>The header's tensors (name, dtype, shape, data offsets); fills <paramref name="metadata"/> from "__metadata__".</summary>
+    static List<(string Name, string Dtype, int[] Shape, long Begin, long End)> ParseHeader(byte[] header, Dictionary<string, string> metadata)
+    {
+        var entries = new List<(string Name, string Dtype, int[] Shape, long Begin, long End)>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            using var doc = JsonDocument.Parse(header);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException("safetensors header is not a JSON object");
+            foreach (var prop in doc.RootElement.EnumerateObject())
+            {
+                if (!names.Add(prop.Name)) throw new InvalidDataException($"safetensors header names '{prop.Name}' twice");
+                if (prop.Value.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"safetensors entry '{prop.Name}' is not an object");
+                if (prop.Name == MetadataKey)
+                {
+                    foreach (var m in prop.Value.EnumerateObject())
+                        metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()!
+                            : throw new InvalidDataException($"safetensors metadata '{m.Name}' is not a string");
+                    continue;
+                }
+                var dtype = Field(prop, "dtype", JsonValueKind.String).GetString()!;
+                var shape = Field(prop, "shape", JsonValueKind.Array).EnumerateArray()
+                    .Select(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int d) && d >= 0 ? d : throw new InvalidDataException($"tensor '{prop.Name}': shape holds {e}, not a size"))
+                    .ToArray();
+                var offs = Field(prop, "data_offsets", JsonValueKind.Array).EnumerateArray()
+                    .Select(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out long o) && o >= 0 ? o : throw new InvalidDataException($"tensor '{prop.Name}': data_offsets holds {e}"))
+                    .ToArray();
+                if (offs.Length != 2 || offs[0] > offs[1]) throw new InvalidDataException($"tensor '{prop.Name}': bad data_offsets");
+                entries.Add((prop.Name, dtype, shape, offs[0], offs[1]));
+            }
+        }
+        // JsonDocument parses an escaped lone surrogate ("\uDDDD") and only refuses it, with an
+        // InvalidOperationException, when the string is read; the block above does nothing but read the document.
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"safetensors header is not valid JSON: {e.Message}", e);
+        }
+        return entries;
+    }
+
+    static JsonElement Field(JsonProperty tensor, string name, JsonValueKind kind) =>
+        tensor.Value.TryGetProperty(name, out var value) && value.ValueKind == kind ? value
+            : throw new InvalidDataException($"tensor '{tensor.Name}' has no {name} {(kind == JsonValueKind.Array ? "array" : "string")}");
+
+    /// <summary>The element count of a shape; one that overflows cannot match any real file.</summary>
+    static long Elements(int[] shape, string name)
+    {
+        long n = 1;
+        foreach (var d in shape)
+            n = d == 0 || n == 0 ? 0 : n <= long.MaxValue / d ? n * d : throw new InvalidDataException($"tensor '{name}': shape {Tensor.FormatShape(shape)} is too large");
+        return n;
     }
 
     static int DtypeSize(string dtype, string name) => dtype switch

@@ -94,6 +94,7 @@ internal static unsafe class SpngNative
     [DllImport(Lib, ExactSpelling = true)] public static extern void spng_ctx_free(nint ctx);
     [DllImport(Lib, ExactSpelling = true)] public static extern int spng_set_png_buffer(SpngContextHandle ctx, byte* buf, nuint size);
     [DllImport(Lib, ExactSpelling = true)] public static extern int spng_set_option(SpngContextHandle ctx, int option, int value);
+    [DllImport(Lib, ExactSpelling = true)] public static extern int spng_set_chunk_limits(SpngContextHandle ctx, nuint chunkSize, nuint cacheSize);
     [DllImport(Lib, ExactSpelling = true)] public static extern int spng_get_ihdr(SpngContextHandle ctx, Ihdr* ihdr);
     [DllImport(Lib, ExactSpelling = true)] public static extern int spng_set_ihdr(SpngContextHandle ctx, Ihdr* ihdr);
     [DllImport(Lib, ExactSpelling = true)] public static extern int spng_get_trns(SpngContextHandle ctx, Trns* trns);
@@ -127,10 +128,19 @@ internal sealed class SpngContextHandle : SafeHandle
 
     public override bool IsInvalid => handle == 0;
 
+    /// <summary>
+    /// The most memory a decoder gives a PNG's ancillary chunks (iCCP, eXIf, text), stored and inflated, in all.
+    /// libspng's default is unlimited, so a 60 KB iCCP or zTXt chunk of deflated zeros would inflate to 60 MB and
+    /// more; real profiles and packets are kilobytes to a few megabytes.
+    /// </summary>
+    public const int MaxAncillaryBytes = 32 << 20;
+
     public static SpngContextHandle Create(bool encoder)
     {
         var ctx = SpngNative.spng_ctx_new(encoder ? SpngNative.CtxEncoder : 0);
-        return ctx.IsInvalid ? throw new OutOfMemoryException("libspng could not create a context") : ctx;
+        if (ctx.IsInvalid) throw new OutOfMemoryException("libspng could not create a context");
+        if (!encoder) SpngNative.spng_set_chunk_limits(ctx, MaxAncillaryBytes, MaxAncillaryBytes);
+        return ctx;
     }
 
     protected override bool ReleaseHandle()

@@ -343,7 +343,8 @@ internal readonly struct TiffStructure
             if (unit == 0 || n > (ulong)data.Length) continue; // unknown type, or a count no file this size can hold
             ulong length = n * (ulong)unit;
             ulong valueAt = length <= (ulong)fieldSize ? (ulong)field : Big ? Read64(data[field..]) : Read32(data[field..]);
-            if (valueAt + length > (ulong)data.Length) continue;
+            // Compared one at a time: a BigTIFF offset near 2^64 plus the length would wrap around to a small sum.
+            if (valueAt > (ulong)data.Length || length > (ulong)data.Length - valueAt) continue;
             entries.Add(new TiffEntry(tag, type, n, field, (long)valueAt, (int)length));
         }
         if (entriesEnd + (ulong)fieldSize <= (ulong)data.Length)

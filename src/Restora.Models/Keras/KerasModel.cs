@@ -35,23 +35,53 @@ public sealed class KerasModel
         ReceptiveRadius = radius;
     }
 
-    /// <summary>Loads model.json and its weight shards from a folder.</summary>
+    /// <summary>
+    /// Loads model.json and its weight shards from a folder. Anything malformed, in the JSON or the shards, is a
+    /// <see cref="KerasFormatException"/> naming the file.
+    /// </summary>
     public static KerasModel Load(string folder)
     {
         string jsonPath = Path.Combine(folder, "model.json");
         if (!File.Exists(jsonPath)) throw new KerasFormatException($"{jsonPath}: no such file");
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(jsonPath));
-        var root = doc.RootElement;
-        if (root.TryGetProperty("format", out var format) && format.GetString() != "layers-model")
-            throw new KerasFormatException($"{jsonPath}: format '{format.GetString()}' is not a Keras layers-model");
-        var weights = WeightShards.Read(folder, root.GetProperty("weightsManifest"));
-        var topology = root.GetProperty("modelTopology");
-        var config = topology.TryGetProperty("model_config", out var mc) ? mc : topology;
-        string className = config.GetProperty("class_name").GetString() ?? "";
-        if (className is not ("Functional" or "Model"))
-            throw new KerasFormatException($"{jsonPath}: model class '{className}' is not supported (only Functional models)");
-        return Build(config.GetProperty("config"), weights, jsonPath);
+        long length = new FileInfo(jsonPath).Length;
+        if (length > MaxJsonBytes) throw new KerasFormatException($"{jsonPath}: {length} bytes is too large for a model.json (at most {MaxJsonBytes})");
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(jsonPath));
+            var root = doc.RootElement;
+            if (root.TryGetProperty("format", out var format) && format.GetString() != "layers-model")
+                throw new KerasFormatException($"{jsonPath}: format '{format.GetString()}' is not a Keras layers-model");
+            var weights = WeightShards.Read(folder, root.GetProperty("weightsManifest"));
+            var topology = root.GetProperty("modelTopology");
+            var config = topology.TryGetProperty("model_config", out var mc) ? mc : topology;
+            string className = config.GetProperty("class_name").GetString() ?? "";
+            if (className is not ("Functional" or "Model"))
+                throw new KerasFormatException($"{jsonPath}: model class '{className}' is not supported (only Functional models)");
+            return Build(config.GetProperty("config"), weights, jsonPath);
+        }
+        // What JsonDocument and JsonElement throw for text that is not JSON, a missing property, or a value of the
+        // wrong kind (a string where a number belongs): all mean a model.json this reader cannot use.
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            // JsonElement.GetProperty's own message ("the given key was not present") does not name the key.
+            string why = e is KeyNotFoundException ? "a property a layers-model needs is missing" : e.Message.ReplaceLineEndings(" ");
+            throw new KerasFormatException($"{jsonPath}: malformed model.json ({why})");
+        }
     }
+
+    /// <summary>A JSON array of exactly <paramref name="length"/> integers, as a kernel size or stride is.</summary>
+    internal static int[] Ints(JsonElement array, int length, string what, string source)
+    {
+        var values = array.EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        return values.Length == length ? values
+            : throw new KerasFormatException($"{source}: {what} has {values.Length} values, expected {length}");
+    }
+
+    /// <summary>The largest model.json read: real ones hold the topology only (tens of kilobytes), the weights are in shards.</summary>
+    public const long MaxJsonBytes = 64L << 20;
+
+    /// <summary>Upscaling a model may do in all: far above any real one, and low enough that sizes cannot overflow.</summary>
+    const int MaxScale = 64;
 
     static KerasModel Build(JsonElement config, Dictionary<string, WeightShards.Entry> weights, string source)
     {
@@ -70,7 +100,8 @@ public sealed class KerasModel
         var outputLayers = config.GetProperty("output_layers").EnumerateArray().ToList();
         if (inputLayers.Count != 1 || outputLayers.Count != 1)
             throw new KerasFormatException($"{source}: models with {inputLayers.Count} inputs and {outputLayers.Count} outputs are not supported");
-        int output = indexOf[outputLayers[0][0].GetString()!];
+        if (outputLayers[0].GetArrayLength() == 0 || !indexOf.TryGetValue(outputLayers[0][0].GetString() ?? "", out int output))
+            throw new KerasFormatException($"{source}: the output layer {outputLayers[0]} is not among the layers");
 
         // Scale and reach, propagated in topological (file) order.
         var scale = new int[layers.Count];
@@ -83,6 +114,8 @@ public sealed class KerasModel
             if (layer.Inputs.Any(j => scale[j] != s))
                 throw new KerasFormatException($"{source}: layer '{layer.Name}' merges inputs of different resolutions");
             r += layer.Reach / s;
+            if ((long)s * layer.Upsampling > MaxScale)
+                throw new KerasFormatException($"{source}: layer '{layer.Name}' brings the upscaling past x{MaxScale}");
             scale[i] = s * layer.Upsampling;
             reach[i] = r;
         }
@@ -96,7 +129,9 @@ public sealed class KerasModel
         if (nodes.GetArrayLength() == 0) yield break;
         if (nodes.GetArrayLength() > 1)
             throw new KerasFormatException($"layer '{layer.GetProperty("name").GetString()}' is shared between several calls, which is not supported");
-        foreach (var inbound in nodes[0].EnumerateArray()) yield return inbound[0].GetString()!;
+        foreach (var inbound in nodes[0].EnumerateArray())
+            yield return inbound.GetArrayLength() > 0 ? inbound[0].GetString() ?? ""
+                : throw new KerasFormatException($"layer '{layer.GetProperty("name").GetString()}' has an empty inbound node");
     }
 
     /// <summary>Bytes of activations alive at the peak of a forward pass, per input pixel (RGB input).</summary>
@@ -158,16 +193,17 @@ public sealed class KerasModel
                     return new ConcatLayer(name, inputs);
                 case "Add": return new AddLayer(name, inputs);
                 case "UpSampling2D":
-                    var size = c.GetProperty("size").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+                    var size = Ints(c.GetProperty("size"), 2, $"layer '{name}' size", source);
                     string interpolation = c.TryGetProperty("interpolation", out var ip) ? ip.GetString() ?? "nearest" : "nearest";
                     if (size[0] != size[1]) throw new KerasFormatException($"{source}: layer '{name}' upsamples unevenly ({size[0]}x{size[1]})");
+                    if (size[0] is < 1 or > MaxScale) throw new KerasFormatException($"{source}: layer '{name}' upsamples by {size[0]}");
                     if (interpolation is not ("nearest" or "bilinear"))
                         throw new KerasFormatException($"{source}: layer '{name}' uses '{interpolation}' interpolation; nearest and bilinear are supported");
                     return new UpsampleLayer(name, inputs, size[0], interpolation == "bilinear");
                 case "MultiplyBeta":
                     return new ScaleLayer(name, inputs, c.TryGetProperty("beta", out var b) ? b.GetSingle() : 0.2f);
             }
-            if (className.StartsWith("PixelShuffle") && className.EndsWith('x') && int.TryParse(className[12..^1], out int r) && r > 1)
+            if (className.StartsWith("PixelShuffle") && className.EndsWith('x') && int.TryParse(className[12..^1], out int r) && r is > 1 and <= MaxScale)
                 return new PixelShuffleLayer(name, inputs, r);
             throw new KerasFormatException($"{source}: layer '{name}' is of type {className}, which Restora cannot run " +
                 "(supported: InputLayer, Conv2D, Activation, Concatenate, Add, UpSampling2D, MultiplyBeta, PixelShuffle{r}x)");
@@ -216,9 +252,9 @@ public sealed class KerasModel
 
         public static ConvLayer Create(string name, JsonElement c, int[] inputs, Dictionary<string, WeightShards.Entry> weights, string source)
         {
-            var k = c.GetProperty("kernel_size").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-            var strides = c.GetProperty("strides").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-            var dilation = c.TryGetProperty("dilation_rate", out var d) ? d.EnumerateArray().Select(e => e.GetInt32()).ToArray() : [1, 1];
+            var k = Ints(c.GetProperty("kernel_size"), 2, $"layer '{name}' kernel_size", source);
+            var strides = Ints(c.GetProperty("strides"), 2, $"layer '{name}' strides", source);
+            var dilation = c.TryGetProperty("dilation_rate", out var d) ? Ints(d, 2, $"layer '{name}' dilation_rate", source) : [1, 1];
             string padding = c.GetProperty("padding").GetString() ?? "valid";
             int groups = c.TryGetProperty("groups", out var g) ? g.GetInt32() : 1;
             if (c.TryGetProperty("data_format", out var df) && df.GetString() != "channels_last")
@@ -234,6 +270,8 @@ public sealed class KerasModel
             var kernel = weights.TryGetValue(name + "/kernel", out var kw) ? kw
                 : throw new KerasFormatException($"{source}: no weights for '{name}/kernel'");
             // Keras stores HWIO; the engine wants OIHW (PyTorch's layout).
+            if (kernel.Shape.Length != 4 || kernel.Shape[0] != k[0] || kernel.Shape[1] != k[1])
+                throw new KerasFormatException($"{source}: '{name}/kernel' has shape [{string.Join(", ", kernel.Shape)}] for a {k[0]}x{k[1]} conv");
             int kh = kernel.Shape[0], kwid = kernel.Shape[1], cin = kernel.Shape[2], cout = kernel.Shape[3];
             var oihw = new float[cout * cin * kh * kwid];
             var dst = oihw.AsSpan();

@@ -15,17 +15,22 @@ internal static class WeightShards
     public static Dictionary<string, Entry> Read(string folder, JsonElement manifest)
     {
         var result = new Dictionary<string, Entry>();
+        var used = new HashSet<string>(StringComparer.Ordinal);
         foreach (var group in manifest.EnumerateArray())
         {
-            var bytes = Concatenate(folder, group.GetProperty("paths").EnumerateArray().Select(p => p.GetString()!));
+            var bytes = Concatenate(folder, group.GetProperty("paths").EnumerateArray().Select(p => p.GetString()!), used);
             long offset = 0;
             foreach (var w in group.GetProperty("weights").EnumerateArray())
             {
                 string name = w.GetProperty("name").GetString()!;
                 var shape = w.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-                long count = shape.Aggregate(1L, (a, b) => a * b);
-                var values = new float[count];
-                offset += Decode(w, name, bytes, offset, values);
+                // Sizes are checked against the shard bytes before anything is allocated for them.
+                long count = 1;
+                foreach (int d in shape)
+                    count = d < 0 ? throw new KerasFormatException($"weight '{name}' has a negative size in its shape")
+                        : count * d > bytes.Length ? throw new KerasFormatException($"weight '{name}' of shape [{string.Join(", ", shape)}] is larger than its shards ({bytes.Length} bytes)")
+                        : count * d;
+                offset += Decode(w, name, bytes, offset, count, out var values);
                 result[name] = new Entry(name, shape, values);
             }
             if (offset != bytes.Length)
@@ -34,11 +39,14 @@ internal static class WeightShards
         return result;
     }
 
-    static byte[] Concatenate(string folder, IEnumerable<string> paths)
+    static byte[] Concatenate(string folder, IEnumerable<string> paths, HashSet<string> used)
     {
         using var all = new MemoryStream();
         foreach (var p in paths)
         {
+            // Each shard is read once: a manifest naming one file a thousand times would otherwise make a small
+            // model take a thousand times its size in memory.
+            if (!used.Add(p)) throw new KerasFormatException($"{folder}: weight shard '{p}' is listed twice");
             // Shard paths are relative names in the package; refuse anything that climbs out of the folder.
             string full = Path.GetFullPath(Path.Combine(folder, p));
             if (!full.StartsWith(Path.GetFullPath(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
@@ -51,7 +59,7 @@ internal static class WeightShards
     }
 
     /// <summary>Fills <paramref name="values"/> from the stream at offset; returns the bytes consumed.</summary>
-    static long Decode(JsonElement w, string name, byte[] bytes, long offset, float[] values)
+    static long Decode(JsonElement w, string name, byte[] bytes, long offset, long count, out float[] values)
     {
         string dtype = w.TryGetProperty("dtype", out var dt) ? dt.GetString() ?? "float32" : "float32";
         if (dtype != "float32") throw new KerasFormatException($"weight '{name}' has dtype {dtype}; only float32 weights are supported");
@@ -74,9 +82,10 @@ internal static class WeightShards
             "uint8" => 1,
             _ => throw new KerasFormatException($"weight '{name}' is quantized as {stored}; float16, uint8 and uint16 are supported"),
         };
-        long needed = values.LongLength * width;
+        long needed = count * width;
         if (offset + needed > bytes.Length)
             throw new KerasFormatException($"weight '{name}' runs past the end of its shards ({bytes.Length} bytes)");
+        values = new float[count];
         var src = bytes.AsSpan((int)offset, (int)needed);
         switch (stored)
         {

@@ -25,6 +25,18 @@ internal abstract class NcnnLayer
 
     public string Where => $"layer '{Name}' ({Type}, line {Line})";
 
+    /// <summary>
+    /// The most values the output can hold for these inputs, known before anything is computed: the inputs' together
+    /// for every layer that only combines, crops, pools or rearranges them; the layers whose parameters set the output
+    /// size (convolutions' padding, deconvolutions' stride, resizing, fully connected) say their own.
+    /// </summary>
+    public virtual long OutputBound(ReadOnlySpan<Tensor> x)
+    {
+        long n = 0;
+        foreach (var t in x) n += t.Length;
+        return n;
+    }
+
     protected ArgumentException Mismatch(string problem) => new($"ncnn {Where}: {problem}");
 
     protected static (int C, int H, int W) Dims(Tensor t) => (t.Dim(1), t.Dim(2), t.Dim(3));
@@ -68,6 +80,17 @@ internal sealed class NcnnConvolution : NcnnLayer
     public required NcnnActivation Activation { get; init; }
 
     public override Tensor Forward(ReadOnlySpan<Tensor> x, ReadOnlySpan<bool> owned) => Run(x[0], null, false);
+
+    public override long OutputBound(ReadOnlySpan<Tensor> x) => OutputSize(x[0]) is var (h, w) ? (long)OutChannels * Math.Max(h, 1) * Math.Max(w, 1) : 0;
+
+    /// <summary>The output's height and width for input <paramref name="x"/> (not positive when the kernel does not fit).</summary>
+    public (long H, long W) OutputSize(Tensor x)
+    {
+        var (top, left, bottom, right) = Pad;
+        long h = ((long)x.Dim(2) + top + bottom - (long)Dilation.H * (KernelH - 1) - 1) / Stride.H + 1;
+        long w = ((long)x.Dim(3) + left + right - (long)Dilation.W * (KernelW - 1) - 1) / Stride.W + 1;
+        return (h, w);
+    }
 
     /// <summary><c>act(conv(x) + bias) + residual</c>, the residual fused into the conv's pass where it can be.</summary>
     public Tensor Run(Tensor x, Tensor? residual, bool overwriteResidual)
@@ -123,6 +146,8 @@ internal sealed class NcnnConvolutionAdd : NcnnLayer
         return sum;
     }
 
+    public override long OutputBound(ReadOnlySpan<Tensor> x) => Math.Max(Conv.OutputBound(x[..1]), x[1].Length);
+
     int[] ExpectedShape(Tensor x)
     {
         var (top, left, bottom, right) = Conv.Pad;
@@ -146,6 +171,14 @@ internal sealed class NcnnDeconvolution : NcnnLayer
     public required (int H, int W) Dilation { get; init; }
     public required (int Top, int Left, int Bottom, int Right) Pad { get; init; }
     public required NcnnActivation Activation { get; init; }
+
+    public override long OutputBound(ReadOnlySpan<Tensor> x)
+    {
+        var (top, left, bottom, right) = Pad;
+        long h = ((long)x[0].Dim(2) - 1) * Stride.H + (long)Dilation.H * (Weight.Dim(2) - 1) + 1 - top - bottom;
+        long w = ((long)x[0].Dim(3) - 1) * Stride.W + (long)Dilation.W * (Weight.Dim(3) - 1) + 1 - left - right;
+        return Weight.Dim(1) * Math.Max(h, 1) * Math.Max(w, 1);
+    }
 
     public override Tensor Forward(ReadOnlySpan<Tensor> x, ReadOnlySpan<bool> owned)
     {
@@ -177,6 +210,8 @@ internal sealed class NcnnInnerProduct : NcnnLayer
     public required float[]? Bias { get; init; }
     public required int OutCount { get; init; }
     public required NcnnActivation Activation { get; init; }
+
+    public override long OutputBound(ReadOnlySpan<Tensor> x) => OutCount;
 
     public override Tensor Forward(ReadOnlySpan<Tensor> x, ReadOnlySpan<bool> owned)
     {
@@ -358,6 +393,12 @@ internal sealed class NcnnInterp : NcnnLayer
     public required float ScaleW { get; init; }
     public required int OutH { get; init; }
     public required int OutW { get; init; }
+
+    public override long OutputBound(ReadOnlySpan<Tensor> x)
+    {
+        var (c, h, w) = Dims(x[0]);
+        return (long)c * (OutH > 0 ? OutH : (long)(h * (double)ScaleH)) * (OutW > 0 ? OutW : (long)(w * (double)ScaleW));
+    }
 
     public override Tensor Forward(ReadOnlySpan<Tensor> x, ReadOnlySpan<bool> owned)
     {

@@ -27,6 +27,13 @@ public sealed class NcnnNetwork
     readonly int[] root;       // per blob: the blob whose tensor it is (a Split's outputs share their input's)
     readonly int[] reads;      // per root blob: how many layer inputs read it
 
+    /// <summary>
+    /// How many values one layer may make per input value. Restoration networks stay far below: Real-ESRGAN x4 holds
+    /// 64 channels at 16 times the pixels of a 3-channel input (about 340 times its values), Real-CUGAN and waifu2x
+    /// less; a layer past this is a file describing something else, or lying to exhaust memory.
+    /// </summary>
+    public const long MaxGrowth = 8192;
+
     /// <summary>The name of the blob the Input layer produces.</summary>
     public string InputName { get; }
 
@@ -233,6 +240,11 @@ public sealed class NcnnNetwork
                 foreach (int b in layer.Inputs) if (root[b] == r) uses++;
                 owned[i] = uses == 1 && pending[r] == 1 && r != inputRoot && r != outputRoot;
             }
+            // Checked before the layer allocates: a few lines of .param (a padding of 60000, resizes by 64 one after
+            // another) would otherwise ask for gigabytes, on the first small input the model is opened with.
+            long bound = layer.OutputBound(x.AsSpan(0, n));
+            if (bound > MaxGrowth * Math.Max(input.Length, 64))
+                throw new InvalidDataException($"ncnn {layer.Where} makes {bound} values of a {input.ShapeString} input, more than {MaxGrowth} times as many (not an image restoration network)");
             var y = layer.Forward(x.AsSpan(0, n), owned.AsSpan(0, n));
             foreach (int b in layer.Inputs)
             {

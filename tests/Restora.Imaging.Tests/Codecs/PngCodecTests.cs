@@ -152,6 +152,29 @@ public unsafe class PngCodecTests
         Assert.StartsWith("corrupt PNG: ", e.Message);
     }
 
+    [Theory]
+    [InlineData("iCCP")]
+    [InlineData("zTXt")]
+    [InlineData("iTXt")]
+    public void CompressedChunkBomb_IsRefusedInsteadOfInflated(string type)
+    {
+        // 48 MB of zeros deflate to about 50 KB: a small file whose profile or text would inflate a thousandfold.
+        var zeros = TestImages.Deflate(new byte[48 << 20]);
+        byte[] header = type switch
+        {
+            "iCCP" => [.. "ICC profile"u8, 0, 0],     // name, compression method 0
+            "zTXt" => [.. "Comment"u8, 0, 0],         // keyword, compression method 0
+            _ => [.. "XML:com.adobe.xmp"u8, 0, 1, 0, 0, 0], // keyword, compressed, method 0, no language or translation
+        };
+        var png = TestImages.WithPngChunk(ImageFile.Encode(new Image(2, 2, PixelLayout.Rgb), ImageFormat.Png), type, [.. header, .. zeros]);
+        Assert.True(png.Length < 100_000);
+
+        var e = Assert.Throws<ImageFormatException>(() => ImageFile.Decode(png));
+
+        Assert.StartsWith("corrupt PNG: ", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
+
     [Fact]
     public void HugeHeader_IsRefusedBeforeAllocatingPixels()
     {
@@ -165,6 +188,17 @@ public unsafe class PngCodecTests
 
         Assert.Equal("PNG image is 20000x20000 = 400 megapixels, over the limit of 100 megapixels (--max-pixels)", e.Message);
         Assert.True(allocated < 1 << 20, $"allocated {allocated} bytes before refusing");
+    }
+
+    [Fact]
+    public void ReadMetadata_RefusesAHugeHeaderAsLoadingDoes()
+    {
+        // Reading only the metadata still decodes the pixels, so it needs the same limit before it allocates.
+        var png = TestImages.WithPngSize(ImageFile.Encode(new Image(1, 1, PixelLayout.Rgb), ImageFormat.Png), 30000, 30000);
+
+        var e = Assert.Throws<ImageFormatException>(() => ImageFile.ReadMetadata(png));
+
+        Assert.Contains("over the limit of 100 megapixels", e.Message);
     }
 
     [Fact]

@@ -105,6 +105,26 @@ internal static class TestImages
         return copy;
     }
 
+    /// <summary>A copy of the PNG with one more chunk (valid CRC) just before its first IDAT.</summary>
+    public static byte[] WithPngChunk(byte[] png, string type, byte[] data)
+    {
+        int idat = FindChunk(png, "IDAT");
+        var chunk = new byte[12 + data.Length];
+        BinaryPrimitives.WriteInt32BigEndian(chunk, data.Length);
+        System.Text.Encoding.ASCII.GetBytes(type).CopyTo(chunk, 4);
+        data.CopyTo(chunk, 8);
+        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), Crc32(chunk.AsSpan(4, 4 + data.Length)));
+        return [.. png.AsSpan(0, idat), .. chunk, .. png.AsSpan(idat)];
+    }
+
+    /// <summary>The zlib stream of <paramref name="bytes"/>, as PNG's compressed chunks hold it.</summary>
+    public static byte[] Deflate(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var zlib = new ZLibStream(output, CompressionLevel.SmallestSize, leaveOpen: true)) zlib.Write(bytes);
+        return output.ToArray();
+    }
+
     /// <summary>The raw scanlines (filter byte + samples) of a single-IDAT PNG, inflated independently of libspng.</summary>
     public static byte[] InflateIdat(byte[] png)
     {

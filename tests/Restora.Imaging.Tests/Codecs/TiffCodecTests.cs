@@ -278,6 +278,25 @@ public unsafe class TiffCodecTests
     }
 
     [Fact]
+    public void BigTiffValueOffsetThatWrapsAround_IsPassedOver()
+    {
+        // A BigTIFF directory whose XMP value claims to start 8 bytes before 2^64: offset + length wraps to 8,
+        // which a single sum check would take for "inside the file".
+        var file = new byte[64];
+        "II"u8.CopyTo(file);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(2), 43);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(4), 8);
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(8), 16);
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(16), 1);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(24), TiffMetadata.XmpTag);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(26), 1); // BYTE
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(28), 16);
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(36), ulong.MaxValue - 7);
+
+        Assert.Null(TiffMetadata.Read(file));
+    }
+
+    [Fact]
     public void MaxPixels_IsHonored()
     {
         var tiff = ImageFile.Encode(new Image(300, 200, PixelLayout.Rgb), ImageFormat.Tiff);
