@@ -29,7 +29,7 @@ public sealed class TranslationCommandTests : IDisposable
     public void APairedGanModelTrainsTranslatesAndIsScoredAgainstItsTargets()
     {
         string model = Path.Combine(dir, "pix.safetensors");
-        var train = CliRunner.Run("train", "--task", "paired", "--arch", "pix2pix-unet", "--arch-options", "features=4,depth=4",
+        var train = CliRunner.Run("train", "--task", "paired", "--arch", "pix2pix-unet", "--arch-options", "features=4,depth=5",
             "--data", $"{inputs}:{targets}", "-o", model, "--patch", "32", "--batch", "2", "--iters", "6", "--gan", "vanilla", "--disc", "patchgan",
             "--disc-options", "features=4,layers=2", "--conditional", "--pixel-weight", "100", "--pretrain-iters", "2", "--critic-iters", "2", "--json");
         Assert.True(train.ExitCode == 0, train.Stderr);
@@ -61,7 +61,7 @@ public sealed class TranslationCommandTests : IDisposable
         File.Delete(Path.Combine(targets, "lonely.png"));
         File.Delete(Path.Combine(inputs, "p0.png"));
         TestFiles.WritePng(Path.Combine(inputs, "p0.png"), 40, 40);
-        r = CliRunner.Run("train", "--task", "paired", "--arch", "pix2pix-unet", "--arch-options", "features=4,depth=4",
+        r = CliRunner.Run("train", "--task", "paired", "--arch", "pix2pix-unet", "--arch-options", "features=4,depth=5",
             "--data", $"{inputs}:{targets}", "-o", Path.Combine(dir, "x.safetensors"), "--patch", "32", "--iters", "2");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("p0.png: 40x40, but its target p0.png is 48x48", r.Stderr);
@@ -75,7 +75,7 @@ public sealed class TranslationCommandTests : IDisposable
     public void AColorizerTrainsFromColourPhotosAndColorizesKeepingLuminance()
     {
         string model = Path.Combine(dir, "color.safetensors");
-        var train = CliRunner.Run("train", "--task", "colorize", "--arch", "pix2pix-unet", "--arch-options", "features=4,depth=4",
+        var train = CliRunner.Run("train", "--task", "colorize", "--arch", "pix2pix-unet", "--arch-options", "features=4,depth=5",
             "--data", targets, "-o", model, "--patch", "32", "--batch", "2", "--iters", "4", "--json");
         Assert.True(train.ExitCode == 0, train.Stderr);
         var meta = Restora.Models.TrainedModel.ReadMetadata(model);

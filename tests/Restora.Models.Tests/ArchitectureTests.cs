@@ -79,11 +79,14 @@ public class ArchitectureTests
         var net = ArchitectureRegistry.Create(arch, options, new Random(2));
         int channels = int.Parse(options.Resolved["channels"]);
         int scale = info.ScaleMode == ScaleMode.Upsampling ? int.Parse(options.Resolved["scale"]) : 1;
+        // 16x24, or the smallest sides the network's size multiple allows.
+        int m = info.SizeMultipleFor(options.Resolved);
+        int h = (16 + m - 1) / m * m, w = (24 + m - 1) / m * m;
         using var scope = new TensorScope();
         using var _ = Autograd.NoGrad();
-        var x = Tensor.Uniform(new Random(3), 0, 1, 2, channels, 16, 24);
+        var x = Tensor.Uniform(new Random(3), 0, 1, 2, channels, h, w);
         var y = net.Forward(x);
-        Assert.Equal(new[] { 2, channels, 16 * scale, 24 * scale }, y.Shape);
+        Assert.Equal(new[] { 2, ArchitectureInfo.OutputChannels(options.Resolved), h * scale, w * scale }, y.Shape);
         Assert.All(y.ToArray(), v => Assert.True(float.IsFinite(v)));
     }
 

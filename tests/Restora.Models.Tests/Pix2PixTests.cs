@@ -60,7 +60,7 @@ public class Pix2PixTests
 
     static NetworkRestorer Colorizer(int seed)
     {
-        var options = new Dictionary<string, string> { ["channels"] = "1", ["out_channels"] = "3", ["keep_luminance"] = "true", ["features"] = "8", ["depth"] = "4" };
+        var options = new Dictionary<string, string> { ["channels"] = "1", ["out_channels"] = "3", ["keep_luminance"] = "true", ["features"] = "8", ["depth"] = "5" };
         var net = ArchitectureRegistry.Create("pix2pix-unet", new ArchitectureOptions(options), new Random(seed));
         // Untrained weights are too timid to leave the gamut: scale the last layer up so clipping would bite.
         var last = net.NamedParameters().Last(p => p.Name.EndsWith("weight")).Parameter;

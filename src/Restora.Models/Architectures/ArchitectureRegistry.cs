@@ -78,7 +78,7 @@ public static class ArchitectureRegistry
             // body, plus the head, tail and 2x2 resampling convs; 8 more covers rounding down to the coarser grids.
             Radius: o => 24 + 44 * Option(o, "blocks", 2)),
         new("pix2pix-unet", "pix2pix U-Net generator: 4x4 stride-2 convs down, transposed up, skips by concatenation, dropout", "junyanz pix2pix UnetGenerator", ScaleMode.SameSize, 1,
-            (o, r) => new Pix2PixUNet(Channels(o), o.Int("out_channels", 3, 1, 4), o.Int("features", 64), o.Int("depth", 8, 2, 12),
+            (o, r) => new Pix2PixUNet(Channels(o), o.Int("out_channels", 3, 1, 4), o.Int("features", 64), o.Int("depth", 8, 5, 12),
                 (float)o.Double("dropout", 0.5), o.Choice("norm", "batch", "batch", "instance", "none"), o.Bool("keep_luminance", false), r),
             // Each 4x4 stride-2 conv at level L reaches 2·2^L input pixels and its transposed twin as far: about 4·2^depth
             // in all. Instance norm takes whole-image statistics: no finite radius.

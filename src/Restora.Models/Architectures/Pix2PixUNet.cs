@@ -30,7 +30,7 @@ public sealed class Pix2PixUNet : Module, IStochasticModule
 
     public Pix2PixUNet(int inChannels, int outChannels, int features, int depth, float dropout, string norm, bool keepLuminance, Random rng)
     {
-        if (depth < 2) throw new ArgumentException($"pix2pix-unet needs depth >= 2, got {depth}");
+        if (depth < 5) throw new ArgumentException($"pix2pix-unet needs depth >= 5 (the reference's five levels), got {depth}");
         if (keepLuminance && (inChannels != 1 || outChannels != 3))
             throw new ArgumentException($"keep_luminance takes 1 input channel (luminance) and gives 3 (RGB), not {inChannels} and {outChannels}");
         this.keepLuminance = keepLuminance;

@@ -345,6 +345,37 @@ class UNetRes(nn.Module):
         return self.m_tail(x + x1)
 
 
+# ---- junyanz pytorch-CYCLEGAN-and-pix2pix (batch norm) ----
+class UnetSkipConnectionBlock(nn.Module):
+    def __init__(self, outer_nc, inner_nc, input_nc=None, submodule=None, outermost=False, innermost=False, use_dropout=False):
+        super().__init__()
+        self.outermost = outermost
+        use_bias = False  # batch norm
+        if input_nc is None: input_nc = outer_nc
+        downconv = nn.Conv2d(input_nc, inner_nc, 4, 2, 1, bias=use_bias)
+        downrelu = nn.LeakyReLU(0.2, True); downnorm = nn.BatchNorm2d(inner_nc)
+        uprelu = nn.ReLU(True); upnorm = nn.BatchNorm2d(outer_nc)
+        if outermost:
+            model = [downconv, submodule, uprelu, nn.ConvTranspose2d(inner_nc * 2, outer_nc, 4, 2, 1), nn.Tanh()]
+        elif innermost:
+            model = [downrelu, downconv, uprelu, nn.ConvTranspose2d(inner_nc, outer_nc, 4, 2, 1, bias=use_bias), upnorm]
+        else:
+            model = [downrelu, downconv, downnorm, submodule, uprelu, nn.ConvTranspose2d(inner_nc * 2, outer_nc, 4, 2, 1, bias=use_bias), upnorm]
+            if use_dropout: model += [nn.Dropout(0.5)]
+        self.model = nn.Sequential(*model)
+    def forward(self, x):
+        return self.model(x) if self.outermost else torch.cat([x, self.model(x)], 1)
+
+class UnetGenerator(nn.Module):
+    def __init__(self, input_nc, output_nc, num_downs, ngf):
+        super().__init__()
+        b = UnetSkipConnectionBlock(ngf * 8, ngf * 8, innermost=True)
+        for _ in range(num_downs - 5): b = UnetSkipConnectionBlock(ngf * 8, ngf * 8, submodule=b, use_dropout=True)
+        b = UnetSkipConnectionBlock(ngf * 4, ngf * 8, submodule=b); b = UnetSkipConnectionBlock(ngf * 2, ngf * 4, submodule=b); b = UnetSkipConnectionBlock(ngf, ngf * 2, submodule=b)
+        self.model = UnetSkipConnectionBlock(output_nc, ngf, input_nc=input_nc, submodule=b, outermost=True)
+    def forward(self, x): return self.model(x)
+
+
 def unet(c, f, nb, noise_map):
     return UNetRes(c + (1 if noise_map else 0), c, (f, 2 * f, 4 * f, 8 * f), nb)
 
@@ -379,6 +410,8 @@ CONFIGS = [
     ("ffdnet", {"channels": "1"}, FFDNet(1, 64, 15)),
     ("unet", {}, unet(3, 32, 2, False)),
     ("unet", {"features": "64", "blocks": "4", "noise_map": "true"}, unet(3, 64, 4, True)),
+    ("pix2pix-unet", {"features": "8", "depth": "5"}, UnetGenerator(3, 3, 5, 8)),
+    ("pix2pix-unet", {}, UnetGenerator(3, 3, 8, 64)),
 ]
 
 
@@ -398,7 +431,18 @@ FORWARD = [
     ("ffdnet", "ffdnet", {"depth": "3", "features": "8"}, lambda: FFDNet(3, 8, 3), 1),
     ("unet", "unet", {"features": "4", "blocks": "1", "noise_map": "true"}, lambda: unet(3, 4, 1, True), 1),
     ("srvgg", "srvgg", {"scale": "3", "features": "8", "convs": "2"}, lambda: SRVGGNetCompact(3, 8, 2, 3), 3),
+    # pix2pix's generator takes -1..1; Restora's takes 0..1 and maps it, so the reference is wrapped the same way.
+    ("pix2pix", "pix2pix-unet", {"features": "4", "depth": "6"}, lambda: Pix2PixZeroOne(UnetGenerator(3, 3, 6, 4)), 1),
 ]
+
+
+class Pix2PixZeroOne(nn.Module):
+    """The reference generator on 0..1 images, as Restora runs it (keys under model.)."""
+    def __init__(self, g):
+        super().__init__()
+        self.model = g.model
+    def forward(self, x):
+        return (self.model(x * 2 - 1) + 1) / 2
 
 
 def write_forward_references(path):
@@ -409,10 +453,11 @@ def write_forward_references(path):
         with torch.no_grad():
             for p in net.parameters():  # away from PyTorch's init so every weight matters
                 p.uniform_(-0.3, 0.3)
-            x = torch.rand(2, 3, 8, 16)
+            h, w = (64, 128) if arch == "pix2pix-unet" else (8, 16)  # pix2pix: sides multiples of 2^depth
+            x = torch.rand(2, 3, h, w)
             sigma = torch.tensor([10.0, 40.0]).view(2, 1, 1, 1) / 255
             y = net(x, sigma) if arch in ("ffdnet", "unet") else net(x)
-        assert y.shape == (2, 3, 8 * scale, 16 * scale), (name, y.shape)
+        assert y.shape == (2, 3, h * scale, w * scale), (name, y.shape)
         for k, v in net.state_dict().items():
             tensors[f"{name}.w.{k}"] = v
         tensors[f"{name}.input"] = x

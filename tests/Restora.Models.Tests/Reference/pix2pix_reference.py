@@ -1,4 +1,4 @@
-# pix2pix's UnetGenerator and NLayerDiscriminator as junyanz/pytorch-CycleGAN-and-pix2pix builds them (batch norm,
+# pix2pix's UnetGenerator as junyanz/pytorch-CycleGAN-and-pix2pix builds them (batch norm,
 # eval mode), with known weights: prints state-dict keys, shapes and outputs for Pix2PixReferenceTests.cs.
 import math, torch, torch.nn as nn
 
@@ -7,34 +7,9 @@ def fill(shape, offset, scale):
     for s in shape: n *= s
     return torch.tensor([math.sin(0.37 * i + offset) * scale for i in range(n)], dtype=torch.float32).reshape(shape)
 
-class Block(nn.Module):
-    def __init__(self, outer_nc, inner_nc, input_nc=None, submodule=None, outermost=False, innermost=False, use_dropout=False):
-        super().__init__()
-        self.outermost = outermost
-        use_bias = False  # batch norm
-        if input_nc is None: input_nc = outer_nc
-        downconv = nn.Conv2d(input_nc, inner_nc, 4, 2, 1, bias=use_bias)
-        downrelu = nn.LeakyReLU(0.2, True); downnorm = nn.BatchNorm2d(inner_nc)
-        uprelu = nn.ReLU(True); upnorm = nn.BatchNorm2d(outer_nc)
-        if outermost:
-            model = [downconv, submodule, uprelu, nn.ConvTranspose2d(inner_nc * 2, outer_nc, 4, 2, 1), nn.Tanh()]
-        elif innermost:
-            model = [downrelu, downconv, uprelu, nn.ConvTranspose2d(inner_nc, outer_nc, 4, 2, 1, bias=use_bias), upnorm]
-        else:
-            model = [downrelu, downconv, downnorm, submodule, uprelu, nn.ConvTranspose2d(inner_nc * 2, outer_nc, 4, 2, 1, bias=use_bias), upnorm]
-            if use_dropout: model += [nn.Dropout(0.5)]
-        self.model = nn.Sequential(*model)
-    def forward(self, x):
-        return self.model(x) if self.outermost else torch.cat([x, self.model(x)], 1)
-
-class UnetGenerator(nn.Module):
-    def __init__(self, input_nc, output_nc, num_downs, ngf):
-        super().__init__()
-        b = Block(ngf * 8, ngf * 8, innermost=True)
-        for _ in range(num_downs - 5): b = Block(ngf * 8, ngf * 8, submodule=b, use_dropout=True)
-        b = Block(ngf * 4, ngf * 8, submodule=b); b = Block(ngf * 2, ngf * 4, submodule=b); b = Block(ngf, ngf * 2, submodule=b)
-        self.model = Block(output_nc, ngf, input_nc=input_nc, submodule=b, outermost=True)
-    def forward(self, x): return self.model(x)
+import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from architectures import UnetGenerator  # noqa: E402  (the reference generator, rebuilt there)
 
 torch.manual_seed(0)
 for depth in (5, 7):
