@@ -134,12 +134,15 @@ public static class TrainedModel
             for (int i = 0; i < ta.Length; i++) ta[i] = (float)((1 - alpha) * ta[i] + alpha * tb[i]);
         }
         string A(string p) => Path.GetFileName(p);
+        var extra = new Dictionary<string, string>(ma.Extra);
+        // A's validation score does not describe the mixture.
+        extra.Remove("validation_psnr");
         var metadata = ma with
         {
             Iterations = Math.Max(ma.Iterations, mb.Iterations),
             Command = $"restora models interpolate {A(pathA)} {A(pathB)} --alpha {alpha.ToString(CultureInfo.InvariantCulture)}" +
                 $" (of: {ma.Command} || {mb.Command})",
-            Extra = new Dictionary<string, string>(ma.Extra)
+            Extra = new Dictionary<string, string>(extra)
             {
                 ["loss"] = $"interpolation: {(1 - alpha).ToString("0.###", CultureInfo.InvariantCulture)} x ({ma.Extra.GetValueOrDefault("loss")}) + " +
                     $"{alpha.ToString("0.###", CultureInfo.InvariantCulture)} x ({mb.Extra.GetValueOrDefault("loss")})",
