@@ -25,9 +25,22 @@ public class ShippedModelTests
             .ToDictionary(m => m.GetProperty("name").GetString()!, m => m.GetProperty("task").GetString()!);
         Assert.Equal(new Dictionary<string, string>
         {
-            ["restora-deblock"] = "deblock", ["restora-deblur"] = "deblur", ["restora-denoise"] = "denoise",
+            ["restora-colorize"] = "colorize", ["restora-deblock"] = "deblock", ["restora-deblur"] = "deblur", ["restora-denoise"] = "denoise",
             ["restora-sr-x2"] = "sr", ["restora-sr-x4"] = "sr",
         }, listed);
+    }
+
+    [Fact]
+    public void Colorize_beats_the_gray_input_and_gives_more_than_half_the_originals_colorfulness_on_CBSD68()
+    {
+        var r = CliRunner.Run("eval", "--json", "--data", Data("CBSD68"), "--task", "colorize", "--method", "restora-colorize", "--metrics", "colorfulness");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        double psnr = r.Json.GetProperty("psnr").GetDouble(), input = r.Json.GetProperty("input_psnr").GetDouble();
+        double colorfulness = r.Json.GetProperty("metrics").GetProperty("colorfulness").GetDouble();
+        Assert.InRange(psnr, 23.1474 - 0.01, 23.1474 + 0.01);
+        Assert.True(psnr >= input, $"{psnr:0.00} dB against the gray input's {input:0.00}");
+        // REFERENCE.md: the CBSD68 originals' mean colorfulness is 37.51.
+        Assert.True(colorfulness >= 37.51 / 2, $"colorfulness {colorfulness:0.00}");
     }
 
     [Fact]
