@@ -26,7 +26,7 @@ public class ShippedModelTests
         Assert.Equal(new Dictionary<string, string>
         {
             ["restora-colorize"] = "colorize", ["restora-deblock"] = "deblock", ["restora-deblur"] = "deblur", ["restora-denoise"] = "denoise",
-            ["restora-sr-x2"] = "sr", ["restora-sr-x4"] = "sr",
+            ["restora-sr-x2"] = "sr", ["restora-sr-x4"] = "sr", ["restora-sr-x4-gan"] = "sr",
         }, listed);
     }
 
@@ -80,5 +80,22 @@ public class ShippedModelTests
         Assert.InRange(psnr, measured - 0.01, measured + 0.01);
         Assert.True(psnr > input + 1, $"{psnr:0.00} dB against bicubic's {input:0.00}");
         if (scale == 4) Assert.True(psnr >= 30.72, $"{psnr:0.00} dB against FSRCNN's 30.72");
+    }
+
+    [Fact]
+    public void The_GAN_x4_model_trades_under_2_dB_for_a_NIQE_at_least_1_below_the_PSNR_models_on_Set14()
+    {
+        (double Psnr, double Niqe) Score(string method)
+        {
+            var r = CliRunner.Run("eval", "--json", "--data", Data("CSet14"), "--task", "sr", "--scale", "4", "--method", method, "--metrics", "niqe");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            return (r.Json.GetProperty("psnr").GetDouble(), r.Json.GetProperty("metrics").GetProperty("niqe").GetDouble());
+        }
+        var psnrModel = Score("restora-sr-x4");
+        var gan = Score("restora-sr-x4-gan");
+        Assert.InRange(gan.Psnr, 27.4214 - 0.01, 27.4214 + 0.01);
+        Assert.InRange(gan.Niqe, 5.4541 - 0.01, 5.4541 + 0.01);
+        Assert.True(psnrModel.Niqe - gan.Niqe >= 1.0, $"NIQE {gan.Niqe:0.00} against {psnrModel.Niqe:0.00}");
+        Assert.True(psnrModel.Psnr - gan.Psnr <= 2.0, $"PSNR {gan.Psnr:0.00} against {psnrModel.Psnr:0.00}");
     }
 }
