@@ -94,8 +94,7 @@ public sealed class CleanImages
     /// </summary>
     public static CleanImages LoadPairs(string data, int channels, int minSize, DecodeOptions? decode = null, int holdout = 0)
     {
-        var (inputs, targets) = Models.PairedFolders.Parse(data);
-        var pairs = Models.PairedFolders.Match(inputs, targets);
+        var pairs = Models.PairedFolders.Pairs(data);
         var kept = Split(pairs.Select(p => p.Target).ToList(), holdout).Train.ToHashSet();
         var images = new List<Entry>();
         var skipped = new List<string>();

@@ -108,7 +108,8 @@ public sealed class Trainer
                 if (config.ClipGradNorm > 0) norm = GradClip.ClipGradNorm(Model.Parameters(), config.ClipGradNorm);
                 Optimizer.Step();
             }
-            Hooks?.AfterStep(Iteration, x, Tensor.FromArray(output.ReadOnlySpan, [.. output.Shape]), y);
+            // The hooks get the output detached (a copy off the tape); pixel training copies nothing.
+            if (Hooks is not null) Hooks.AfterStep(Iteration, x, Tensor.FromArray(output.ReadOnlySpan, [.. output.Shape]), y);
         }
         scheduler.Step();
         Ema?.Update(Iteration + 1);

@@ -105,8 +105,7 @@ public sealed class TrainingRun
         if (task.UsesPairs)
         {
             // Validation pairs: another INPUTS:TARGETS (--val), or the pairs held out of --data.
-            var pairs = Restora.Models.PairedFolders.Match(Restora.Models.PairedFolders.Parse(config.Validation ?? config.Data).Inputs,
-                Restora.Models.PairedFolders.Parse(config.Validation ?? config.Data).Targets);
+            var pairs = Restora.Models.PairedFolders.Pairs(config.Validation ?? config.Data);
             var chosen = config.Validation is not null ? pairs.Select(p => p.Target).ToList()
                 : config.Holdout > 0 ? CleanImages.Split(pairs.Select(p => p.Target).ToList(), config.Holdout).Validation : [];
             foreach (var (inputFile, targetFile) in pairs.Where(p => chosen.Contains(p.Target)))
@@ -264,7 +263,7 @@ public sealed class TrainingRun
         try
         {
             var result = Evaluator.Run(validationImages.Select(v => v.Name).ToList(), restorer,
-                config.Degradation().ValidationSettings(config.Seed) with { PairedInput = validationInputs.Count > 0 ? name => validationInputs[name] : null },
+                config.Degradation().ValidationSettings(config.Seed) with { PairedInput = validationInputs.Count > 0 ? (name, _) => validationInputs[name] : null },
                 name => byName[name]);
             return result.Psnr;
         }

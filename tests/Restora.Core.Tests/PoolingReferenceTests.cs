@@ -6,13 +6,7 @@ namespace Restora.Core.Tests;
 /// </summary>
 public class PoolingReferenceTests
 {
-    static Tensor Fill(float offset, params int[] shape)
-    {
-        var t = Tensor.Zeros(shape);
-        var s = t.Span;
-        for (int i = 0; i < s.Length; i++) s[i] = (float)Math.Sin(0.37 * i + offset);
-        return t;
-    }
+    static Tensor Fill(float offset, params int[] shape) => Restora.TestSupport.SineFill.Make(offset, 1, shape);
 
     static void Near(float[] expected, ReadOnlySpan<float> actual, double tolerance = 2e-6)
     {

@@ -12,13 +12,7 @@ namespace Restora.Models.Tests;
 /// </summary>
 public class Pix2PixTests
 {
-    static Tensor Fill(double offset, double scale, params int[] shape)
-    {
-        var t = Tensor.Zeros(shape);
-        var s = t.Span;
-        for (int i = 0; i < s.Length; i++) s[i] = (float)(Math.Sin(0.37 * i + offset) * scale);
-        return t;
-    }
+    static Tensor Fill(double offset, double scale, params int[] shape) => Restora.TestSupport.SineFill.Make(offset, scale, shape);
 
     [Theory]
     [InlineData(5, "bdebaac6f6ddf262bf128404978dc1bdabf96b37", 46, new[] { 0.590294f, 0.614208f, 0.610819f, 0.617215f, 0.624562f, 0.597055f }, 0.53275)]

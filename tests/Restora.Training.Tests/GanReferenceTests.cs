@@ -10,13 +10,7 @@ namespace Restora.Training.Tests;
 /// </summary>
 public class GanReferenceTests
 {
-    static Tensor Fill(double offset, double scale, params int[] shape)
-    {
-        var t = Tensor.Zeros(shape);
-        var s = t.Span;
-        for (int i = 0; i < s.Length; i++) s[i] = (float)(Math.Sin(0.37 * i + offset) * scale);
-        return t;
-    }
+    static Tensor Fill(double offset, double scale, params int[] shape) => Restora.TestSupport.SineFill.Make(offset, scale, shape);
 
     [Theory]
     [InlineData("vanilla", 1.8814898113038696, 0.8731824171119426)]

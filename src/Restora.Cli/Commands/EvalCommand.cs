@@ -56,10 +56,10 @@ public sealed class EvalCommand : CliCommand
             // Paired: the targets are scored, each restored from its input of the same name.
             try
             {
-                var (inputs, targets) = PairedFolders.Parse(data);
-                var pairs = PairedFolders.Match(inputs, targets);
-                var byName = pairs.ToDictionary(p => Path.GetFileName(p.Target));
-                settings = settings with { PairedInput = name => PairedFolders.Load(byName[name].Input, byName[name].Target, common.Decode).Input };
+                var pairs = PairedFolders.Pairs(data);
+                var inputOf = pairs.ToDictionary(p => Path.GetFileName(p.Target), p => p.Input);
+                // The target is already decoded by the evaluator: only the input is read here.
+                settings = settings with { PairedInput = (name, target) => PairedFolders.LoadInput(inputOf[name], target, name, common.Decode) };
                 files = pairs.Select(p => p.Target).ToList();
             }
             catch (Exception e) when (e is ArgumentException or DirectoryNotFoundException) { throw new UserError($"eval: {e.Message}"); }

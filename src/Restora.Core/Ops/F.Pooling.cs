@@ -22,14 +22,12 @@ public static partial class F
             {
                 float best = float.NegativeInfinity;
                 int at = -1;
-                for (int ky = 0; ky < kernel; ky++)
+                var (y0, y1) = Window(oy, kernel, stride, padding, h);
+                var (x0, x1) = Window(ox, kernel, stride, padding, w);
+                for (int iy = y0; iy < y1; iy++)
                 {
-                    int iy = oy * stride - padding + ky;
-                    if ((uint)iy >= (uint)h) continue;
-                    for (int kx = 0; kx < kernel; kx++)
+                    for (int ix = x0; ix < x1; ix++)
                     {
-                        int ix = ox * stride - padding + kx;
-                        if ((uint)ix >= (uint)w) continue;
                         float v = plane[iy * w + ix];
                         // NaN propagates as in PyTorch: it wins the window.
                         if (v > best || float.IsNaN(v) || at < 0) { best = v; at = iy * w + ix; if (float.IsNaN(v)) goto found; }
@@ -81,8 +79,8 @@ public static partial class F
             for (int oy = 0; oy < oh; oy++)
             for (int ox = 0; ox < ow; ox++)
             {
-                int y0 = Math.Max(oy * stride - padding, 0), x0 = Math.Max(ox * stride - padding, 0);
-                int y1 = Math.Min(oy * stride - padding + kernel, h), x1 = Math.Min(ox * stride - padding + kernel, w);
+                var (y0, y1) = Window(oy, kernel, stride, padding, h);
+                var (x0, x1) = Window(ox, kernel, stride, padding, w);
                 float sum = 0;
                 for (int iy = y0; iy < y1; iy++)
                 for (int ix = x0; ix < x1; ix++) sum += plane[iy * w + ix];
@@ -100,14 +98,18 @@ public static partial class F
             for (int ox = 0; ox < ow; ox++)
             {
                 float share = gs[(p * oh + oy) * ow + ox] * divisor[oy * ow + ox];
-                int y0 = Math.Max(oy * stride - padding, 0), x0 = Math.Max(ox * stride - padding, 0);
-                int y1 = Math.Min(oy * stride - padding + kernel, h), x1 = Math.Min(ox * stride - padding + kernel, w);
+                var (y0, y1) = Window(oy, kernel, stride, padding, h);
+                var (x0, x1) = Window(ox, kernel, stride, padding, w);
                 for (int iy = y0; iy < y1; iy++)
                 for (int ix = x0; ix < x1; ix++) gxs[p * h * w + iy * w + ix] += share;
             }
             Autograd.Accumulate(x, gx);
         });
     }
+
+    /// <summary>The input rows (or columns) [start, end) output position <paramref name="o"/> reads, clipped to the image.</summary>
+    static (int Start, int End) Window(int o, int kernel, int stride, int padding, int size) =>
+        (Math.Max(o * stride - padding, 0), Math.Min(o * stride - padding + kernel, size));
 
     static (int N, int C, int H, int W, int OutH, int OutW) PoolShape(Tensor x, int kernel, int stride, int padding, string op)
     {

@@ -41,6 +41,13 @@ public static class PairedFolders
         return (parts[0], parts[1]);
     }
 
+    /// <summary>The pairs of <c>INPUTS_DIR:TARGETS_DIR</c> (<see cref="Parse"/>, then <see cref="Match"/>).</summary>
+    public static IReadOnlyList<(string Input, string Target)> Pairs(string data)
+    {
+        var (inputs, targets) = Parse(data);
+        return Match(inputs, targets);
+    }
+
     /// <summary>Every target with its input, sorted by name; a target without an input (or the reverse) is an error naming the file.</summary>
     public static IReadOnlyList<(string Input, string Target)> Match(string inputs, string targets)
     {
@@ -65,10 +72,16 @@ public static class PairedFolders
     /// <summary>Loads a pair and checks the sizes agree; a mismatch names the input file.</summary>
     public static (Image Input, Image Target) Load(string input, string target, DecodeOptions? decode = null)
     {
-        var i = ImageFile.Load(input, decode);
         var t = ImageFile.Load(target, decode);
-        if (i.Width != t.Width || i.Height != t.Height)
-            throw new ArgumentException($"{input}: {i.Width}x{i.Height}, but its target {Path.GetFileName(target)} is {t.Width}x{t.Height}; pairs must be the same size");
-        return (i, t);
+        return (LoadInput(input, t, Path.GetFileName(target), decode), t);
+    }
+
+    /// <summary>Loads the input of an already loaded target and checks the sizes agree; a mismatch names the input file.</summary>
+    public static Image LoadInput(string input, Image target, string targetName, DecodeOptions? decode = null)
+    {
+        var i = ImageFile.Load(input, decode);
+        if (i.Width != target.Width || i.Height != target.Height)
+            throw new ArgumentException($"{input}: {i.Width}x{i.Height}, but its target {targetName} is {target.Width}x{target.Height}; pairs must be the same size");
+        return i;
     }
 }

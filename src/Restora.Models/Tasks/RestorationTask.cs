@@ -179,8 +179,8 @@ public sealed record TaskSettings
     /// <summary>The noise sigma (0..255) a restorer with a noise-level input is told.</summary>
     public double NoiseSigma => ToldNoiseSigma ?? Task.NoiseSigma(Parameters);
 
-    /// <summary>For paired tasks: the input image for a target's file name (read from the inputs folder).</summary>
-    public Func<string, Image>? PairedInput { get; init; }
+    /// <summary>For paired tasks: the input image for a target (its file name and its image), read from the inputs folder.</summary>
+    public Func<string, Image, Image>? PairedInput { get; init; }
 
     /// <summary>Checks the parameters (completing them does).</summary>
     public void Validate() => _ = Parameters;
@@ -190,7 +190,7 @@ public sealed record TaskSettings
     /// by its name, so a result does not depend on which other files are in the folder or their order.
     /// </summary>
     public Image Degrade(Image clean, string name) =>
-        PairedInput?.Invoke(name) ?? Task.Degrade(clean, Parameters, Seed ^ SeededRandom.StableHash(name));
+        PairedInput?.Invoke(name, clean) ?? Task.Degrade(clean, Parameters, Seed ^ SeededRandom.StableHash(name));
 
     /// <summary>The clean image cropped as the protocol says.</summary>
     public Image PrepareTarget(Image clean) => Task.PrepareTarget(clean, Parameters);
