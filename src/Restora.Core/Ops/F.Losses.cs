@@ -44,4 +44,42 @@ public static partial class F
             Autograd.Accumulate(input, gi);
         });
     }
+
+    /// <summary>
+    /// Huber loss, mean over all elements (torch.nn.functional.huber_loss): ½d² where |d| &lt; δ, else δ(|d| − ½δ),
+    /// d = input − target. Quadratic near zero and linear beyond δ, so a few large errors (a value-learning target
+    /// far off early in RL training) pull with a bounded gradient. With δ = 1 it equals smooth_l1_loss (β = 1).
+    /// </summary>
+    public static Tensor HuberLoss(Tensor input, Tensor target, float delta = 1f)
+    {
+        if (!input.SameShape(target)) throw new ArgumentException($"huber_loss: input {input.ShapeString} and target {target.ShapeString} differ");
+        if (!(delta > 0)) throw new ArgumentException($"huber_loss: delta must be positive, got {delta}");
+        double acc = 0;
+        var a = input.ReadOnlySpan;
+        var b = target.ReadOnlySpan;
+        for (int i = 0; i < a.Length; i++)
+        {
+            double d = a[i] - b[i], ad = Math.Abs(d);
+            acc += ad < delta ? 0.5 * d * d : delta * (ad - 0.5 * delta);
+        }
+        var y = Tensor.Full((float)(acc / a.Length), []);
+        if (!Autograd.Needs(input, target)) return y;
+        return Autograd.Record(y, "huber_loss", [input, target], g =>
+        {
+            float k = g.Item() / input.Length;
+            var gi = Tensor.Empty(input.ShapeArray);
+            var s = gi.Span;
+            var ia = input.ReadOnlySpan;
+            var ta = target.ReadOnlySpan;
+            // d/dd: d inside the quadratic part, ±δ outside, i.e. d clamped to [−δ, δ] (PyTorch's backward too).
+            for (int i = 0; i < s.Length; i++) s[i] = k * Math.Clamp(ia[i] - ta[i], -delta, delta);
+            if (target.RequiresGrad)
+            {
+                var gt = Tensor.Empty(target.ShapeArray);
+                System.Numerics.Tensors.TensorPrimitives.Negate(gi.ReadOnlySpan, gt.Span);
+                Autograd.Accumulate(target, gt);
+            }
+            Autograd.Accumulate(input, gi);
+        });
+    }
 }
