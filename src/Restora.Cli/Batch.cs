@@ -71,7 +71,9 @@ public static class Batch
 
     /// <summary>Prints the outcome: JSON on stdout, or a line per written file and a summary.</summary>
     /// <param name="extra">Command-specific fields for the JSON object (e.g. the model used).</param>
-    public static int Report(string command, List<JobOutcome> outcomes, bool json, Action<System.Text.Json.Utf8JsonWriter>? extra = null)
+    /// <param name="perFile">Command-specific fields for one done file's JSON object (e.g. the chain `auto` ran).</param>
+    public static int Report(string command, List<JobOutcome> outcomes, bool json, Action<System.Text.Json.Utf8JsonWriter>? extra = null,
+        Action<System.Text.Json.Utf8JsonWriter, JobOutcome>? perFile = null)
     {
         int done = outcomes.Count(o => o.Status == JobStatus.Done);
         int skipped = outcomes.Count(o => o.Status == JobStatus.Skipped);
@@ -97,6 +99,7 @@ public static class Batch
                         w.WriteNumber("width", o.Width);
                         w.WriteNumber("height", o.Height);
                         w.WriteNumber("seconds", Math.Round(o.Seconds, 3));
+                        perFile?.Invoke(w, o);
                     }
                     w.WriteEndObject();
                 }

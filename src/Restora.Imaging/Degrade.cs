@@ -44,11 +44,17 @@ public static class Degrade
     /// <summary>Radius of the truncated Gaussian: 3 sigma holds 99.7% of its mass.</summary>
     public static int BlurRadius(double sigma) => Math.Max(1, (int)Math.Ceiling(3 * sigma));
 
-    /// <summary>Separable Gaussian blur of the color channels (alpha untouched), symmetric borders, unrounded.</summary>
-    public static Image GaussianBlur(Image image, double sigma)
+    /// <summary>Separable Gaussian blur of the color channels (alpha untouched), unrounded.</summary>
+    /// <param name="radius">Kernel radius; by default 3 sigma (<see cref="BlurRadius"/>). RL-Restore's data uses a
+    /// fixed 21x21 kernel (radius 10) whatever the sigma.</param>
+    /// <param name="replicate">Repeat the edge pixel outside the image (MATLAB imfilter's 'replicate', RL-Restore's
+    /// data) instead of mirroring it (the default, MATLAB's 'symmetric').</param>
+    public static Image GaussianBlur(Image image, double sigma, int? radius = null, bool replicate = false)
     {
         if (!(sigma > 0)) throw new ArgumentOutOfRangeException(nameof(sigma), $"blur sigma must be positive, got {sigma}");
-        int r = BlurRadius(sigma);
+        int r = radius ?? BlurRadius(sigma);
+        if (r < 1) throw new ArgumentOutOfRangeException(nameof(radius), $"blur radius must be at least 1, got {r}");
+        Func<int, int, int> border = replicate ? (i, n) => Math.Clamp(i, 0, n - 1) : Reflect;
         var kernel = new float[2 * r + 1];
         double sum = 0;
         for (int i = -r; i <= r; i++) sum += Math.Exp(-i * i / (2 * sigma * sigma));
@@ -65,14 +71,14 @@ public static class Degrade
             {
                 var outRow = temp.AsSpan(y * w, w);
                 for (int k = -r; k <= r; k++)
-                    Resize.MultiplyAdd(plane.Span.Slice(Reflect(y + k, h) * w, w), kernel[k + r], outRow);
+                    Resize.MultiplyAdd(plane.Span.Slice(border(y + k, h) * w, w), kernel[k + r], outRow);
             });
             // Horizontal pass, reading a padded copy of the row so the inner loop needs no border tests.
             Compute.For(h, y =>
             {
                 var padded = ArrayPool<float>.Shared.Rent(w + 2 * r);
                 var row = temp.AsSpan(y * w, w);
-                for (int x = -r; x < w + r; x++) padded[x + r] = row[Reflect(x, w)];
+                for (int x = -r; x < w + r; x++) padded[x + r] = row[border(x, w)];
                 var outRow = plane.Span.Slice(y * w, w);
                 for (int x = 0; x < w; x++)
                 {

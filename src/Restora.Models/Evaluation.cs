@@ -9,6 +9,12 @@ public sealed record ImageScore(string Name, double Psnr, double Ssim, double In
 {
     /// <summary>Every metric asked for, by canonical name (psnr and ssim included).</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>The networks run on the image, in order (a toolchain's chain; one network's name), when known.</summary>
+    public IReadOnlyList<string>? Chain { get; init; }
+
+    /// <summary>GFLOPs spent restoring it, when the method can say (a toolchain, a same-size network, identity).</summary>
+    public double? Gflops { get; init; }
 }
 
 /// <summary>Mean scores over a test set, and each image's.</summary>
@@ -17,6 +23,12 @@ public sealed record EvaluationResult(
 {
     /// <summary>The mean of every metric asked for, by canonical name, in the order asked.</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Mean networks run per image, when every image's chain is known.</summary>
+    public double? MeanSteps => Images.All(i => i.Chain is not null) ? Images.Average(i => i.Chain!.Count) : null;
+
+    /// <summary>Mean GFLOPs per image, when every image's cost is known.</summary>
+    public double? MeanGflops => Images.All(i => i.Gflops is not null) ? Images.Average(i => i.Gflops!.Value) : null;
 }
 
 /// <summary>
@@ -40,7 +52,21 @@ public static class Evaluator
         var told = settings.Blind && settings.Task.NoiseSigma(settings.Parameters) > 0
             ? settings with { ToldNoiseSigma = NoiseEstimate.Sigma(degraded) }
             : settings;
-        var restored = method.Restore(degraded, told);
+        IReadOnlyList<string>? chain = null;
+        double? gflops = null;
+        Image restored;
+        if (method is Toolchain.IChainRestorer chainer)
+        {
+            restored = chainer.Restore(degraded, told, out var report);
+            (chain, gflops) = (report.Chain, report.Gflops);
+        }
+        else
+        {
+            restored = method.Restore(degraded, told);
+            if (method is IdentityRestorer) (chain, gflops) = ([], 0.0);
+            else if (method is NetworkRestorer { SameSizeMacsPerPixel: long macs } n)
+                (chain, gflops) = ([n.Name], 2.0 * macs * degraded.Width * degraded.Height / 1e9);
+        }
         restoreSeconds = clock.Elapsed.TotalSeconds;
         if (restored.Width != target.Width || restored.Height != target.Height)
             throw new InvalidOperationException(
@@ -63,7 +89,7 @@ public static class Evaluator
                 "ssim" => ssim,
                 _ => m.Kind == MetricKind.NoReference ? m.Compute(null, restored, new MetricOptions()) : m.Compute(target, restored, options),
             };
-        return new ImageScore(name, psnr, ssim, FullReference.Psnr(target, baseline, options)) { Metrics = scores };
+        return new ImageScore(name, psnr, ssim, FullReference.Psnr(target, baseline, options)) { Metrics = scores, Chain = chain, Gflops = gflops };
     }
 
     /// <summary>Scores every file; <paramref name="progress"/> is told each file's name before it starts.</summary>

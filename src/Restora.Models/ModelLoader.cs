@@ -19,7 +19,8 @@ public static class ModelLoader
     public static IRestorationModel Open(string nameOrPath, ModelStore? store = null, Action<string>? log = null)
     {
         if (ModelCatalog.Find(nameOrPath) is { } info) return OpenCatalog(info, store ?? ModelStore.Default(), log);
-        if (TrainedModels.Locate(nameOrPath) is { } file) return TrainedModels.Open(file);
+        if (TrainedModels.Locate(nameOrPath) is { } file)
+            return Toolchain.AgentModel.IsAgentFile(file) ? Toolchain.ToolchainRestorer.Open(file) : TrainedModels.Open(file);
         if (File.Exists(nameOrPath) || Directory.Exists(nameOrPath))
         {
             var format = ModelFormats.For(nameOrPath)

@@ -46,6 +46,36 @@ public sealed class NetworkRestorer : Formats.IRestorationModel
     /// <summary>Its enlargement, from its file (1 for same-size tasks).</summary>
     public int Scale => task.Enlarges ? Metadata?.Scale ?? 1 : 1;
 
+    /// <summary>The network module itself (fine-tuning it, as the toolchain's joint training does).</summary>
+    public Module Module => network;
+
+    /// <summary>
+    /// Multiply-adds per output pixel for a network whose every layer works at the image's own resolution (stride-1
+    /// convolutions, nothing resampled: the toolchain's tools, DnCNN): the sum of its convolution weights. Null for
+    /// any other network, whose cost depends on more than the pixel count.
+    /// </summary>
+    public long? SameSizeMacsPerPixel
+    {
+        get
+        {
+            if (architecture.ScaleMode != ScaleMode.SameSize || multiple != 1) return null;
+            long macs = 0;
+            var pending = new Stack<Module>([network]);
+            while (pending.Count > 0)
+            {
+                var m = pending.Pop();
+                if (m is Conv2d conv)
+                {
+                    if (conv.Stride != (1, 1)) return null;
+                    macs += conv.Weight.Length;
+                }
+                else if (m is ConvTranspose2d) return null;
+                foreach (var (_, child) in m.NamedChildren()) pending.Push(child);
+            }
+            return macs;
+        }
+    }
+
     /// <summary>The network as the pipeline sees it, for upsampling RGB networks (`bench model`); else null.</summary>
     public Upscaling.ISuperResolutionNetwork? Network => AsSuperResolutionNetwork(Scale);
 

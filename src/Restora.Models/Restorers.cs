@@ -37,12 +37,17 @@ public static class Restorers
 {
     static readonly List<IRestorer> all = [new BicubicRestorer(), new IdentityRestorer()];
 
+    /// <summary>The method name of the shipped toolchain agent, and the model it opens.</summary>
+    public const string Auto = "auto", AutoModel = "restora-agent";
+
     /// <summary>The classic methods (bicubic, identity).</summary>
     public static IReadOnlyList<IRestorer> All => all;
 
     /// <summary>Classic methods first, then any model <see cref="ModelLoader"/> opens (catalog, shipped, or a file).</summary>
     public static IRestorer Get(string name, RestorationTask task, Action<string>? log = null)
     {
+        // `auto` is the shipped toolchain agent (RL-Restore).
+        if (string.Equals(name, Auto, StringComparison.OrdinalIgnoreCase)) name = AutoModel;
         var classic = all.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
         string known() => string.Join(", ", all.Where(r => r.Supports(task)).Select(r => r.Name)
             .Concat(ModelCatalog.All.Where(m => m.Task == task.Name).Select(m => m.Name)).Concat(TrainedModels.Shipped).Append("a model file"));

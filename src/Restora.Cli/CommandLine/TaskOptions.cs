@@ -48,7 +48,7 @@ public static class TaskOptions
                     (task.Parameters.Count == 0 ? "" : $" (it takes {string.Join(", ", task.Parameters.Select(p => p.Option))})"));
             if (values.ContainsKey(parameter.Name))
                 throw new UserError($"{args.Command}: give {parameter.Option} or {parameter.RangeOption}, not both");
-            try { values[parameter.Name] = StrengthRange.Parse(args.Get(option)!, option); }
+            try { values[parameter.Name] = parameter.Parse(args.Get(option)!, option); }
             catch (ArgumentException e) { throw new UserError($"{args.Command}: {e.Message}"); }
         }
         return new TaskParameters(values);

@@ -91,6 +91,8 @@ public sealed class EvalCommand : CliCommand
                 w.WriteMetric("ssim", result.Ssim);
                 w.WriteMetric("input_psnr", result.InputPsnr);
                 WriteMetrics(w, result.Metrics);
+                if (result.MeanSteps is double steps) w.WriteNumber("mean_steps", Math.Round(steps, 4));
+                if (result.MeanGflops is double gflops) w.WriteNumber("mean_gflops", Math.Round(gflops, 4));
                 w.WriteNumber("seconds", Math.Round(result.Seconds, 4));
                 w.WriteStartArray("images");
                 foreach (var s in result.Images)
@@ -101,6 +103,13 @@ public sealed class EvalCommand : CliCommand
                     w.WriteMetric("ssim", s.Ssim);
                     w.WriteMetric("input_psnr", s.InputPsnr);
                     WriteMetrics(w, s.Metrics);
+                    if (s.Chain is { } chain)
+                    {
+                        w.WriteStartArray("chain");
+                        foreach (var tool in chain) w.WriteStringValue(tool);
+                        w.WriteEndArray();
+                    }
+                    if (s.Gflops is double g) w.WriteNumber("gflops", Math.Round(g, 4));
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -111,8 +120,9 @@ public sealed class EvalCommand : CliCommand
             string Extra(IReadOnlyDictionary<string, double> m) =>
                 string.Concat(m.Where(kv => kv.Key is not ("psnr" or "ssim")).Select(kv => $"  {kv.Key} {kv.Value:0.0000}"));
             foreach (var s in result.Images) Console.WriteLine($"{s.Name,-24} PSNR {s.Psnr,8:0.0000}  SSIM {s.Ssim:0.0000}{Extra(s.Metrics)}");
+            string cost = result.MeanSteps is double st && result.MeanGflops is double gf ? $", {st:0.00} networks and {gf:0.0} GFLOPs per image" : "";
             Console.WriteLine($"{"mean",-24} PSNR {result.Psnr,8:0.0000}  SSIM {result.Ssim:0.0000}{Extra(result.Metrics)}  " +
-                              $"({result.Images.Count} images, {result.Seconds:0.00} s restoring, input PSNR {result.InputPsnr:0.0000})");
+                              $"({result.Images.Count} images, {result.Seconds:0.00} s restoring, input PSNR {result.InputPsnr:0.0000}{cost})");
         }
         return 0;
     }

@@ -77,6 +77,8 @@ public static class ArchitectureRegistry
             // 3x3 convs reach 1 pixel at their scale: 2 per residual block at scales 1, 2, 4 on both sides and 8 in the
             // body, plus the head, tail and 2x2 resampling convs; 8 more covers rounding down to the coarser grids.
             Radius: o => 24 + 44 * Option(o, "blocks", 2)),
+        new("rl-tool", "RL-Restore toolbox expert: 3 layers (mild bands) or 8 (severe), residual", "yuke93/RL-Restore toolbox", ScaleMode.SameSize, 1,
+            (o, r) => new RlTool(Channels(o), o.Int("layers", 3, 3, 8), r), Radius: o => RlTool.ReceptiveRadius(Option(o, "layers", 3))),
         new("pix2pix-unet", "pix2pix U-Net generator: 4x4 stride-2 convs down, transposed up, skips by concatenation, dropout", "junyanz pix2pix UnetGenerator", ScaleMode.SameSize, 1,
             (o, r) => new Pix2PixUNet(Channels(o), o.Int("out_channels", 3, 1, 4), o.Int("features", 64), o.Int("depth", 8, 5, 12),
                 (float)o.Double("dropout", 0.5), o.Choice("norm", "batch", "batch", "instance", "none"), o.Bool("keep_luminance", false), r),

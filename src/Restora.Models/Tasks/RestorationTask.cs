@@ -66,6 +66,7 @@ public abstract class RestorationTask : IRegistered
             if (!Parameters.Any(p => p.Name == name))
                 throw new ArgumentException($"--{name} does not apply to the {Name} task" +
                     (Parameters.Count == 0 ? "" : $" (it takes {string.Join(", ", Parameters.Select(p => p.Option))})"));
+        CheckGiven(given);
         var values = new Dictionary<string, StrengthRange>();
         foreach (var p in Parameters)
         {
@@ -76,6 +77,10 @@ public abstract class RestorationTask : IRegistered
         }
         return new TaskParameters(values);
     }
+
+    /// <summary>Rules across parameters, on the values given before defaults fill the rest (mixed: strengths only
+    /// with the custom level); throws an <see cref="ArgumentException"/> naming the options.</summary>
+    protected virtual void CheckGiven(TaskParameters given) { }
 
     /// <summary>The fixed values validation scores a range-trained model at: the middle of every range, whole numbers rounded.</summary>
     public TaskParameters MidValues(TaskParameters ranges) => new(Parameters.ToDictionary(p => p.Name,
@@ -138,6 +143,7 @@ public static class TaskRegistry
         new DeblurTask(),
         new ColorizeTask(),
         new PairedTask(),
+        new MixedTask(),
     ]);
 
     /// <summary>The task called <paramref name="name"/>; an <see cref="ArgumentException"/> listing the known ones otherwise.</summary>

@@ -57,6 +57,12 @@ public sealed record TaskParameter(string Name, string Key, string Description, 
         w.WriteNumber("default", Default);
         w.WriteNumber("min", Min);
         w.WriteNumber("max", Max);
+        if (Choices is { } names)
+        {
+            w.WriteStartArray("choices");
+            foreach (var n in names) w.WriteStringValue(n);
+            w.WriteEndArray();
+        }
         w.WriteEndObject();
     }
 
@@ -72,6 +78,26 @@ public sealed record TaskParameter(string Name, string Key, string Description, 
     /// <summary>Where training's default differs from the evaluation protocol's (deblur trains with a little noise).</summary>
     public double? TrainingDefault { get; init; }
 
+    /// <summary>Names for the whole values 0, 1, 2… (mixed's <c>--level mild</c> is 1); null for a plain number.</summary>
+    public IReadOnlyList<string>? Choices { get; init; }
+
+    /// <summary>The value an option's text gives: a choice's name, a number, or a range "a,b".</summary>
+    public StrengthRange Parse(string text, string option)
+    {
+        if (Choices is { } names)
+        {
+            int i = names.ToList().FindIndex(n => string.Equals(n, text.Trim(), StringComparison.OrdinalIgnoreCase));
+            if (i >= 0) return StrengthRange.Fixed(i);
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                throw new ArgumentException($"{option} takes one of {string.Join(", ", names)}, got '{text}'");
+        }
+        return StrengthRange.Parse(text, option);
+    }
+
+    /// <summary>The name of a choice value (or the number itself).</summary>
+    public string Format(double value) =>
+        Choices is { } names && value == Math.Round(value) && value >= 0 && value < names.Count ? names[(int)value] : Format0(value);
+
     /// <summary>Other option spellings that set it (eval's <c>--sigma</c> sets deblur's noise).</summary>
     public IReadOnlyList<string> OptionAliases { get; init; } = [];
 
@@ -84,14 +110,14 @@ public sealed record TaskParameter(string Name, string Key, string Description, 
     /// <summary>Checks <paramref name="value"/> against the bounds; the message names the option.</summary>
     public void Validate(StrengthRange value)
     {
-        string bounds = $"{Format(Min)}..{Format(Max)}";
+        string bounds = $"{Format0(Min)}..{Format0(Max)}";
         if (!value.IsFixed && !RangeAllowed) throw new ArgumentException($"{Option} takes one value, not a range ({value})");
         if (value.Min < Min || value.Max > Max) throw new ArgumentException($"{Option} must lie in {bounds}, got {value}");
-        if (FixedAboveMin && value.IsFixed && !(value.Min > Min)) throw new ArgumentException($"{Option} must be above {Format(Min)}, got {value}");
+        if (FixedAboveMin && value.IsFixed && !(value.Min > Min)) throw new ArgumentException($"{Option} must be above {Format0(Min)}, got {value}");
         if (Integer && value.IsFixed && value.Min != Math.Round(value.Min)) throw new ArgumentException($"{Option} needs a whole number, got {value}");
     }
 
-    static string Format(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+    static string Format0(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }
 
 /// <summary>
