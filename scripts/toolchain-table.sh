@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The toolchain table (issue 12): CBSD68 with RL-Restore's mixed damage at each level, restored by doing nothing,
-# by every tool alone, by restora-mixed (one network trained on the same data) and by the agent (auto): PSNR, SSIM,
+# by every tool alone, by the full restorers alone, by restora-mixed (one network trained on the same data) and by the
+# agent (auto): PSNR, SSIM,
 # mean tools per image and mean GFLOPs per image, as a Markdown table on stdout (JSON per run under OUT).
 # Usage: scripts/toolchain-table.sh [MODELS_DIR] [OUT]   (default: the shipped models; OUT runs/toolchain-table)
 set -euo pipefail
@@ -9,10 +10,11 @@ models="${1:-}"; out="${2:-$root/runs/toolchain-table}"; mkdir -p "$out"
 restora="${RESTORA:-$root/restora}"
 data="$root/../shared/datasets/CBSD68"
 name() { if [[ -n "$models" && "$1" != identity ]]; then echo "$models/$1.safetensors"; else echo "$1"; fi; }
-methods=(identity restora-agent restora-mixed
+methods=(identity restora-agent
   restora-tool-blur1 restora-tool-blur2 restora-tool-blur3 restora-tool-blur4
   restora-tool-noise1 restora-tool-noise2 restora-tool-noise3 restora-tool-noise4
-  restora-tool-jpeg1 restora-tool-jpeg2 restora-tool-jpeg3 restora-tool-jpeg4)
+  restora-tool-jpeg1 restora-tool-jpeg2 restora-tool-jpeg3 restora-tool-jpeg4
+  restora-denoise restora-deblock restora-deblur restora-mixed)
 echo "| method | mild PSNR / SSIM | moderate PSNR / SSIM | severe PSNR / SSIM | tools per image (mild / moderate / severe) | GFLOPs per image (mild / moderate / severe) |"
 echo "|---|---|---|---|---|---|"
 for m in "${methods[@]}"; do

@@ -49,9 +49,9 @@ public static class Evaluator
         var degraded = settings.Degrade(target, name);
         var clock = Stopwatch.StartNew();
         // Blind: the method is told the noise level it would be told in use, the image's own estimate.
-        var told = settings.Blind && settings.Task.NoiseSigma(settings.Parameters) > 0
-            ? settings with { ToldNoiseSigma = NoiseEstimate.Sigma(degraded) }
-            : settings;
+        // A denoiser on damage with no sigma of its own (mixed) is told the estimate too, as `restora denoise` would.
+        bool estimate = settings.Task.NoiseSigma(settings.Parameters) > 0 ? settings.Blind : method is NetworkRestorer { TakesNoiseLevel: true };
+        var told = estimate ? settings with { ToldNoiseSigma = NoiseEstimate.Sigma(degraded) } : settings;
         IReadOnlyList<string>? chain = null;
         double? gflops = null;
         Image restored;
@@ -64,7 +64,7 @@ public static class Evaluator
         {
             restored = method.Restore(degraded, told);
             if (method is IdentityRestorer) (chain, gflops) = ([], 0.0);
-            else if (method is NetworkRestorer { SameSizeMacsPerPixel: long macs } n)
+            else if (method is NetworkRestorer { MacsPerPixel: long macs } n)
                 (chain, gflops) = ([n.Name], 2.0 * macs * degraded.Width * degraded.Height / 1e9);
         }
         restoreSeconds = clock.Elapsed.TotalSeconds;

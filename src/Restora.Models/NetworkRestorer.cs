@@ -76,6 +76,36 @@ public sealed class NetworkRestorer : Formats.IRestorationModel
         }
     }
 
+    long? measuredMacs;
+
+    /// <summary>
+    /// Multiply-adds per pixel of a same-size network of any shape: <see cref="SameSizeMacsPerPixel"/> where the sum
+    /// of weights gives it, else counted (<see cref="MacCounter"/>) over one forward pass on a 64x64 probe (a U-Net's
+    /// coarser scales cost less per pixel than its full-resolution ones). Null for networks that enlarge.
+    /// </summary>
+    public long? MacsPerPixel
+    {
+        get
+        {
+            if (task.Enlarges || architecture.ScaleMode != ScaleMode.SameSize) return null;
+            if (measuredMacs is long known) return known;
+            if (SameSizeMacsPerPixel is long direct) return measuredMacs = direct;
+            int side = 64 % multiple == 0 ? 64 : multiple * (int)Math.Ceiling(64.0 / multiple);
+            using var _ = Autograd.NoGrad();
+            network.Eval();
+            if (network is INoiseLevelInput noisy) noisy.NoiseLevel = 0.1f;
+            using var probe = Tensor.Zeros(1, channels, side, side);
+            long macs = MacCounter.Measure(() => network.Forward(probe).Dispose());
+            return measuredMacs = macs / ((long)side * side);
+        }
+    }
+
+    /// <summary>Whether the network is told a noise level (a denoiser with a noise map).</summary>
+    public bool TakesNoiseLevel => network is INoiseLevelInput;
+
+    /// <summary>Input sides must be multiples of this (the pipeline pads to it).</summary>
+    public int SizeMultiple => multiple;
+
     /// <summary>The network as the pipeline sees it, for upsampling RGB networks (`bench model`); else null.</summary>
     public Upscaling.ISuperResolutionNetwork? Network => AsSuperResolutionNetwork(Scale);
 
@@ -99,7 +129,8 @@ public sealed class NetworkRestorer : Formats.IRestorationModel
     /// <inheritdoc/>
     public string Description => $"{architecture.Name} network ({architecture.Description})";
     /// <inheritdoc/>
-    public bool Supports(RestorationTask t) => t == task;
+    /// <remarks>Mixed, unknown damage takes any same-size restorer (how one full restorer alone compares with a toolchain).</remarks>
+    public bool Supports(RestorationTask t) => t == task || t is MixedTask && !task.Enlarges && !task.UsesPairs && task is not ColorizeTask;
 
     /// <summary>
     /// Restores through the one pipeline (<see cref="Upscaling.TiledUpscaler"/>: tiles, gray, alpha, bit depth).

@@ -7,6 +7,9 @@ namespace Restora.Cli.Tests;
 /// </summary>
 public class ShippedModelTests
 {
+    /// <summary>The README's figure for auto on CBSD68, moderate (scripts/toolchain-table.sh).</summary>
+    const double AutoModerate = 23.33;
+
     static string Data(string set) => Path.Combine(CliRunner.SharedFolder, "datasets", set);
 
     static (double Psnr, double Input) Eval(params string[] args)
@@ -27,7 +30,40 @@ public class ShippedModelTests
         {
             ["restora-colorize"] = "colorize", ["restora-deblock"] = "deblock", ["restora-deblur"] = "deblur", ["restora-denoise"] = "denoise",
             ["restora-sr-x2"] = "sr", ["restora-sr-x4"] = "sr", ["restora-sr-x4-gan"] = "sr",
+            ["restora-agent"] = "mixed", ["restora-mixed"] = "mixed",
+            ["restora-tool-blur1"] = "mixed", ["restora-tool-blur2"] = "mixed", ["restora-tool-blur3"] = "mixed", ["restora-tool-blur4"] = "mixed",
+            ["restora-tool-noise1"] = "mixed", ["restora-tool-noise2"] = "mixed", ["restora-tool-noise3"] = "mixed", ["restora-tool-noise4"] = "mixed",
+            ["restora-tool-jpeg1"] = "mixed", ["restora-tool-jpeg2"] = "mixed", ["restora-tool-jpeg3"] = "mixed", ["restora-tool-jpeg4"] = "mixed",
         }, listed);
+    }
+
+    static System.Text.Json.JsonElement EvalJson(params string[] args)
+    {
+        var r = CliRunner.Run(["eval", "--json", .. args]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return r.Json;
+    }
+
+    // Issue 12: on CBSD68 with moderate mixed damage the agent's chains beat the best single tool (restora-tool-noise3,
+    // the README's table) by at least 0.3 dB; and it spends less on mild images than on severe ones.
+    [Fact]
+    public void Auto_beats_the_best_single_tool_by_0_3_dB_on_moderate_mixed_damage()
+    {
+        var auto = EvalJson("--data", Data("CBSD68"), "--task", "mixed", "--level", "moderate", "--method", "auto");
+        var best = EvalJson("--data", Data("CBSD68"), "--task", "mixed", "--level", "moderate", "--method", "restora-tool-noise3");
+        Assert.Equal(AutoModerate, auto.GetProperty("psnr").GetDouble(), 2);
+        Assert.True(auto.GetProperty("psnr").GetDouble() >= best.GetProperty("psnr").GetDouble() + 0.3,
+            $"auto {auto.GetProperty("psnr").GetDouble():0.00} dB, restora-tool-noise3 {best.GetProperty("psnr").GetDouble():0.00} dB");
+        Assert.All(auto.GetProperty("images").EnumerateArray(), i => Assert.InRange(i.GetProperty("chain").GetArrayLength(), 0, 3));
+    }
+
+    [Fact]
+    public void Auto_spends_fewer_gflops_on_mild_images_than_on_severe_ones()
+    {
+        double Gflops(string level) => EvalJson("--data", Data("CBSD68"), "--task", "mixed", "--level", level, "--method", "auto")
+            .GetProperty("mean_gflops").GetDouble();
+        double mild = Gflops("mild"), severe = Gflops("severe");
+        Assert.True(mild < severe, $"mild {mild:0.0} GFLOPs, severe {severe:0.0}");
     }
 
     [Fact]

@@ -86,6 +86,8 @@ public sealed class ToolchainCommandTests : IDisposable
         Assert.InRange(chain.Count, 0, 3);
         Assert.All(chain, t => Assert.Contains(t, new[] { "t-noise", "t-jpeg" }));
         Assert.True(file.GetProperty("gflops").GetDouble() > 0);
+        Assert.Equal(chain, auto.Json.GetProperty("chain").EnumerateArray().Select(e => e.GetString()).ToList());
+        Assert.Equal(file.GetProperty("gflops").GetDouble(), auto.Json.GetProperty("gflops").GetDouble());
         Assert.Contains("restora auto: d.png:", auto.Stderr);
         Assert.True(File.Exists(restored));
 

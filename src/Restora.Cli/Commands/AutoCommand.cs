@@ -53,6 +53,14 @@ public sealed class AutoCommand : CliCommand
         {
             w.WriteString("agent", opened.Name);
             w.WriteNumber("seconds", Math.Round(clock.Elapsed.TotalSeconds, 3));
+            // One image: its chain at the top as well (the contract's {"chain": [...], "gflops": x}).
+            if (outcomes.Count == 1 && chains.TryGetValue(outcomes[0].Job.Input, out var only))
+            {
+                w.WriteStartArray("chain");
+                foreach (var tool in only.Chain) w.WriteStringValue(tool);
+                w.WriteEndArray();
+                w.WriteNumber("gflops", Math.Round(only.Gflops, 3));
+            }
         }, (w, o) =>
         {
             if (!chains.TryGetValue(o.Job.Input, out var report)) return;

@@ -47,6 +47,7 @@ public static partial class F
         var s = new Conv2dShape(input.Dim(0), input.Dim(1), input.Dim(2), input.Dim(3), weight.Dim(0), weight.Dim(2), weight.Dim(3),
             stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, groups);
         s.Validate();
+        MacCounter.Add(s);
         if (inference is var (epilogue, residual, overwrite))
         {
             int[] shape = [s.Batch, s.OutChannels, s.OutHeight, s.OutWidth];
@@ -108,6 +109,7 @@ public static partial class F
         var s = new Conv2dShape(input.Dim(0), outC, oh, ow, input.Dim(1), kh, kw,
             stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, groups);
         s.Validate();
+        MacCounter.Add(s);
         if (s.OutHeight != input.Dim(2) || s.OutWidth != input.Dim(3))
             throw new ArgumentException($"conv_transpose2d: input {input.ShapeString} is not a conv output of {Tensor.FormatShape([s.Batch, outC, oh, ow])}");
         var y = Tensor.Empty(s.Batch, outC, oh, ow);

@@ -15,6 +15,10 @@ public sealed class MixedTask : RestorationTask
 
     /// <inheritdoc/>
     public override string Name => "mixed";
+    /// <summary>`auto` names the task where the web app and API take a task (POST /api/jobs task=auto).</summary>
+    public override IReadOnlyList<string> Aliases => ["auto"];
+    /// <inheritdoc/>
+    public override string? DefaultModel => "restora-agent";
     /// <inheritdoc/>
     public override string Description => "mixed damage (RL-Restore): blur, then noise, then JPEG, strengths drawn per image from a level; scored on RGB";
     /// <inheritdoc/>

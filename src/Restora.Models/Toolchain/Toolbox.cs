@@ -1,5 +1,6 @@
 using Restora.Core.Nn;
 using Restora.Imaging;
+using Restora.Models;
 
 namespace Restora.Models.Toolchain;
 
@@ -11,6 +12,15 @@ public sealed record Tool(string Name, NetworkRestorer Restorer, long MacsPerPix
 
     /// <summary>GFLOPs (two per multiply-add) of running it on <paramref name="pixels"/> pixels.</summary>
     public double Gflops(long pixels) => 2.0 * MacsPerPixel * pixels / 1e9;
+
+    /// <summary>Whether a batch of the agent's 63x63 patches can go straight through the network (a plain
+    /// convolutional tool); else each patch goes through the restore pipeline (padding, a noise level).</summary>
+    public bool TakesPatches => Restorer.SizeMultiple == 1 && !Restorer.TakesNoiseLevel;
+
+    /// <summary>Restores a whole image; a network told a noise level is told the image's own estimate (the damage is
+    /// unknown), as `restora denoise` does without --sigma.</summary>
+    public Image Restore(Image image, TaskSettings settings) =>
+        Restorer.Restore(image, Restorer.TakesNoiseLevel ? settings with { ToldNoiseSigma = NoiseEstimate.Sigma(image) } : settings);
 }
 
 /// <summary>The tools an agent chooses among, in its action order: shipped names or model files.</summary>
@@ -44,8 +54,8 @@ public sealed class Toolbox
             string path = local ?? TrainedModels.Locate(name)
                 ?? throw new ArgumentException($"tool '{name}' not found (a shipped model name or a .safetensors file)");
             var restorer = TrainedModels.Open(path);
-            long macs = restorer.SameSizeMacsPerPixel
-                ?? throw new ArgumentException($"tool '{name}' ({restorer.Description}) is not a same-size convolutional network: its cost per pixel is unknown");
+            long macs = restorer.MacsPerPixel
+                ?? throw new ArgumentException($"tool '{name}' ({restorer.Description}) enlarges: a tool returns the size it is given");
             tools.Add(new Tool(Path.GetFileNameWithoutExtension(path), restorer, macs));
         }
         return new Toolbox(tools);

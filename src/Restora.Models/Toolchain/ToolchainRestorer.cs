@@ -111,7 +111,7 @@ public sealed class ToolchainRestorer : Formats.IRestorationModel, IChainRestore
                 var tool = toolbox.Tools[action];
                 tool.Restorer.Tile = Tile;
                 tool.Restorer.TileBudgetBytes = TileBudgetBytes;
-                image = tool.Restorer.Restore(image, settings);
+                image = tool.Restore(image, settings);
                 gflops += tool.Gflops((long)image.Width * image.Height);
                 chain.Add(tool.Name);
                 previous[0] = action;

@@ -126,7 +126,7 @@ public static class AgentTrainingRun
 
         if (o.TuneIters > 0 && !cancel.IsCancellationRequested)
         {
-            TuneTools(o, agent, env, toolbox, log, progress);
+            TuneTools(o, agent, env, valEnv, valPatches, toolbox, log, progress);
             Validate(learner.Step);
             Save(learner.Step);
         }
@@ -134,55 +134,85 @@ public static class AgentTrainingRun
     }
 
     /// <summary>
-    /// The joint training: the agent restores fresh training patches greedily; every patch a tool was handed becomes a
-    /// training input for that tool, with the clean original as its target, so each tool learns the images the chains
-    /// really give it (already partly restored, or with the other damages still in) rather than its synthetic band
-    /// alone. L1 loss, Adam; tools are written beside the agent under their own names.
+    /// The joint training (the paper's; not in its released code): the agent restores fresh training patches greedily,
+    /// and each chain it chose is then trained end to end — the patch through every tool of the chain in order, the L1
+    /// loss of the chain's final output against the clean patch, the gradient back through all of them — so the tools
+    /// learn to work together on what the agent really hands them (partly restored images, the other damages still in)
+    /// instead of each undoing its synthetic band alone. Chains are drawn in proportion to how often the agent chose
+    /// them. Full restorers run through the pipeline keep their weights. The tuned tools are kept only if the greedy
+    /// policy then restores the validation patches better; otherwise the tools are put back and the log says so.
     /// </summary>
-    static void TuneTools(AgentTrainingOptions o, AgentNetwork agent, PatchEnvironment env, Toolbox toolbox, TrainingLog log, Action<long, long, string>? progress)
+    static void TuneTools(AgentTrainingOptions o, AgentNetwork agent, PatchEnvironment env, PatchEnvironment valEnv,
+        IReadOnlyList<(float[] Input, float[] Clean)> valPatches, Toolbox toolbox, TrainingLog log, Action<long, long, string>? progress)
     {
         var rng = SeededRandom.ForStream(o.Learning.Seed ^ 0x4a4fUL, 0);
         var patches = Enumerable.Range(0, o.TunePatches).Select(_ => env.Sample(rng)).ToList();
-        var record = new List<(int Tool, float[] Input, float[] Clean)>();
-        env.Evaluate(agent, patches, o.Learning.MaxSteps, record);
+        var chains = new List<int>[patches.Count];
+        env.Evaluate(agent, patches, o.Learning.MaxSteps, chains: chains);
+        var groups = Enumerable.Range(0, patches.Count)
+            .Where(i => chains[i].Count > 0 && chains[i].All(t => toolbox.Tools[t].TakesPatches))
+            .GroupBy(i => string.Join(",", chains[i])).Select(g => g.ToList()).ToList();
+        var flat = groups.SelectMany((g, k) => g.Select(_ => k)).ToList();
+        log.Write("tune", 0, w => { w.WriteNumber("patches", flat.Count); w.WriteNumber("chains", groups.Count); });
+        if (flat.Count == 0) return;
+
+        var before = valEnv.Evaluate(agent, valPatches, o.Learning.MaxSteps);
+        var saved = toolbox.Tools.Select(t => t.Module.StateDict().ToDictionary(kv => kv.Key, kv => Tensor.FromArray(kv.Value.ReadOnlySpan, [.. kv.Value.Shape]))).ToList();
+        var adams = toolbox.Tools.Select(t => t.TakesPatches ? new Adam(t.Module.Parameters(), o.TuneLearningRate) : null).ToList();
+        var used = new int[toolbox.Tools.Count];
+        int size = AgentNetwork.CropSize, len = patches[0].Input.Length, channels = len / (size * size);
+        double running = double.NaN;
+        for (int it = 1; it <= o.TuneIters; it++)
+        {
+            var group = groups[flat[rng.NextInt(flat.Count)]];
+            var chain = chains[group[0]];
+            int n = Math.Min(16, group.Count);
+            var x = Tensor.Empty(n, channels, size, size);
+            var y = Tensor.Empty(n, channels, size, size);
+            for (int i = 0; i < n; i++)
+            {
+                var (input, clean) = patches[group[rng.NextInt(group.Count)]];
+                input.CopyTo(x.Span.Slice(i * len, len));
+                clean.CopyTo(y.Span.Slice(i * len, len));
+            }
+            foreach (var t in toolbox.Tools) { t.Module.Train(); t.Module.ZeroGrad(); }
+            var output = x;
+            foreach (int t in chain) output = toolbox.Tools[t].Module.Forward(output);
+            var loss = F.L1Loss(output, y);
+            loss.Backward();
+            foreach (int t in chain.Distinct()) { adams[t]!.Step(); used[t]++; }
+            running = double.IsNaN(running) ? loss.Item() : 0.98 * running + 0.02 * loss.Item();
+            if (it % 50 == 0) progress?.Invoke(it, o.TuneIters, FormattableString.Invariant($"joint training of the chains ({groups.Count} chains, {flat.Count} patches) loss {running:0.00000}"));
+        }
+        foreach (var t in toolbox.Tools) t.Module.Eval();
+
+        var after = valEnv.Evaluate(agent, valPatches, o.Learning.MaxSteps);
+        bool better = after.Output > before.Output;
+        log.Write("tune", o.TuneIters, w =>
+        {
+            w.WriteFinite("loss", running, 6);
+            w.WriteFinite("psnr_before", before.Output, 4);
+            w.WriteFinite("psnr_after", after.Output, 4);
+            w.WriteBoolean("kept", better);
+        });
+        if (!better)
+        {
+            for (int t = 0; t < toolbox.Tools.Count; t++) toolbox.Tools[t].Module.LoadStateDict(saved[t]);
+            return;
+        }
         string folder = Path.GetDirectoryName(Path.GetFullPath(o.Output))!;
         for (int t = 0; t < toolbox.Tools.Count; t++)
         {
             var tool = toolbox.Tools[t];
-            var mine = record.Where(r => r.Tool == t).ToList();
-            log.Write("tune", 0, w => { w.WriteString("tool", tool.Name); w.WriteNumber("patches", mine.Count); });
-            if (mine.Count < 16) continue;   // a tool the agent (almost) never picks keeps its weights
-            var module = tool.Module;
-            module.Train();
-            var adam = new Adam(module.Parameters(), o.TuneLearningRate);
-            int size = AgentNetwork.CropSize, len = mine[0].Input.Length;
-            double running = double.NaN;
-            for (int it = 1; it <= o.TuneIters; it++)
-            {
-                var x = Tensor.Empty(16, len / (size * size), size, size);
-                var y = Tensor.Empty(16, len / (size * size), size, size);
-                for (int i = 0; i < 16; i++)
-                {
-                    var (_, input, clean) = mine[rng.NextInt(mine.Count)];
-                    input.CopyTo(x.Span.Slice(i * len, len));
-                    clean.CopyTo(y.Span.Slice(i * len, len));
-                }
-                var loss = F.L1Loss(module.Forward(x), y);
-                adam.ZeroGrad();
-                loss.Backward();
-                adam.Step();
-                running = double.IsNaN(running) ? loss.Item() : 0.98 * running + 0.02 * loss.Item();
-                if (it % 100 == 0) progress?.Invoke(it, o.TuneIters, $"joint training {tool.Name} ({mine.Count} patches) loss {running:0.00000}");
-            }
-            module.Eval();
+            if (used[t] == 0) continue;
             var meta = tool.Restorer.Metadata ?? throw new InvalidOperationException($"{tool.Name} has no metadata to save with");
             var tuned = meta with
             {
-                Iterations = meta.Iterations + o.TuneIters,
-                Command = meta.Command + FormattableString.Invariant($" && joint training with {Path.GetFileName(o.Output)}: {o.TuneIters} iterations on {mine.Count} agent-chosen patches, lr {o.TuneLearningRate}"),
+                Iterations = meta.Iterations + used[t],
+                Command = meta.Command + FormattableString.Invariant(
+                    $" && joint training with {Path.GetFileName(o.Output)}: {used[t]} steps in its chains (of {o.TuneIters}, {o.TunePatches} patches), lr {o.TuneLearningRate}"),
             };
-            TrainedModel.Save(Path.Combine(folder, tool.Name + ".safetensors"), module, tuned);
-            log.Write("tune", o.TuneIters, w => { w.WriteString("tool", tool.Name); w.WriteFinite("loss", running, 6); });
+            TrainedModel.Save(Path.Combine(folder, tool.Name + ".safetensors"), tool.Module, tuned);
         }
     }
 

@@ -73,6 +73,19 @@ public sealed class PatchEnvironment : IEpisodeEnvironment
     public static float[][] Apply(Tool tool, IReadOnlyList<float[]> patches)
     {
         int n = patches.Count, len = patches[0].Length, size = AgentNetwork.CropSize;
+        if (!tool.TakesPatches)
+        {
+            // Through the pipeline, one patch at a time: padded to the network's multiple, told its noise estimate.
+            var settings = new TaskSettings { Task = TaskRegistry.Get("mixed") };
+            return patches.Select(p =>
+            {
+                var image = new Image(size, size, len == size * size ? PixelLayout.Gray : PixelLayout.Rgb, 8, (float[])p.Clone());
+                var data = tool.Restore(image, settings).Data;
+                var clipped = new float[len];
+                for (int k = 0; k < len; k++) clipped[k] = Math.Clamp(data[k], 0f, 1f);
+                return clipped;
+            }).ToArray();
+        }
         using var _ = Autograd.NoGrad();
         using var x = Tensor.Empty(n, len / (size * size), size, size);
         for (int i = 0; i < n; i++) patches[i].CopyTo(x.Span.Slice(i * len, len));
@@ -95,15 +108,17 @@ public sealed class PatchEnvironment : IEpisodeEnvironment
     }
 
     /// <summary>The greedy policy on fixed patches (no epsilon, no look at the clean patch): the mean PSNR before and
-    /// after, and the mean tools used. Patches are stepped together, each tool run once per step on those that chose it.</summary>
+    /// after, and the mean tools used. Patches are stepped together, each tool run once per step on those that chose it;
+    /// <paramref name="chains"/>, when given, receives each patch's tools in order.</summary>
     public (double Input, double Output, double Steps) Evaluate(AgentNetwork agent, IReadOnlyList<(float[] Input, float[] Clean)> patches, int maxSteps,
-        List<(int Tool, float[] Input, float[] Clean)>? record = null)
+        List<int>[]? chains = null)
     {
         int n = patches.Count;
         var current = patches.Select(p => p.Input).ToArray();
         var done = new bool[n];
         var previous = Enumerable.Repeat(-1, n).ToArray();
         int steps = 0;
+        if (chains is not null) for (int i = 0; i < n; i++) chains[i] = [];
         using var _ = Autograd.NoGrad();
         agent.Eval();
         var h = Tensor.Zeros(n, agent.Hidden);
@@ -132,7 +147,7 @@ public sealed class PatchEnvironment : IEpisodeEnvironment
             {
                 var chosen = Enumerable.Range(0, n).Where(i => actions[i] == t).ToList();
                 if (chosen.Count == 0) continue;
-                if (record is not null) foreach (int i in chosen) record.Add((t, current[i], patches[i].Clean));
+                if (chains is not null) foreach (int i in chosen) chains[i].Add(t);
                 var outs = Apply(tools[t], chosen.Select(i => current[i]).ToList());
                 for (int k = 0; k < chosen.Count; k++) { current[chosen[k]] = outs[k]; previous[chosen[k]] = t; }
                 steps += chosen.Count;
