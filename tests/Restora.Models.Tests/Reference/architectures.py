@@ -376,6 +376,25 @@ class UnetGenerator(nn.Module):
     def forward(self, x): return self.model(x)
 
 
+class RLTool(nn.Module):
+    """RL-Restore's toolbox expert as Restora builds it: 9x9 -> 32, 5x5 -> 16, (layers - 3) 5x5 16 -> 16, 5x5 -> c,
+    ReLU between, the input added (the released code ships TensorFlow graphs only; the layer list is the paper's)."""
+    def __init__(self, c=3, layers=3):
+        super().__init__()
+        convs = [nn.Conv2d(c, 32, 9, padding=4), nn.Conv2d(32, 16, 5, padding=2)]
+        convs += [nn.Conv2d(16, 16, 5, padding=2) for _ in range(layers - 3)]
+        convs.append(nn.Conv2d(16, c, 5, padding=2))
+        for i, conv in enumerate(convs):
+            setattr(self, f"conv{i + 1}", conv)
+        self.n = len(convs)
+
+    def forward(self, x):
+        y = x
+        for i in range(1, self.n):
+            y = F.relu(getattr(self, f"conv{i}")(y))
+        return getattr(self, f"conv{self.n}")(y) + x
+
+
 def unet(c, f, nb, noise_map):
     return UNetRes(c + (1 if noise_map else 0), c, (f, 2 * f, 4 * f, 8 * f), nb)
 
@@ -412,6 +431,8 @@ CONFIGS = [
     ("unet", {"features": "64", "blocks": "4", "noise_map": "true"}, unet(3, 64, 4, True)),
     ("pix2pix-unet", {"features": "8", "depth": "5"}, UnetGenerator(3, 3, 5, 8)),
     ("pix2pix-unet", {}, UnetGenerator(3, 3, 8, 64)),
+    ("rl-tool", {}, RLTool(3, 3)),
+    ("rl-tool", {"layers": "8"}, RLTool(3, 8)),
 ]
 
 
@@ -433,6 +454,8 @@ FORWARD = [
     ("srvgg", "srvgg", {"scale": "3", "features": "8", "convs": "2"}, lambda: SRVGGNetCompact(3, 8, 2, 3), 3),
     # pix2pix's generator takes -1..1; Restora's takes 0..1 and maps it, so the reference is wrapped the same way.
     ("pix2pix", "pix2pix-unet", {"features": "4", "depth": "6"}, lambda: Pix2PixZeroOne(UnetGenerator(3, 3, 6, 4)), 1),
+    # Appended last, so the random draws of the entries above (and their stored references) stay as they were.
+    ("rl-tool", "rl-tool", {"layers": "8"}, lambda: RLTool(3, 8), 1),
 ]
 
 
