@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Restora.Models;
 using Restora.Models.Toolchain;
 using Restora.Training.Toolchain;
@@ -91,28 +90,20 @@ public sealed class TrainAgentCommand : CliCommand
         }
         catch (ArgumentException e) { throw new UserError($"train-agent: {e.Message}"); }
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = !cancel.IsCancellationRequested;
-            if (e.Cancel) Console.Error.WriteLine("\ntrain-agent: stopping after this step (Ctrl+C again to quit now)");
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cancel.Cancel(); });
+        using var stop = new GracefulStop("train-agent", "step");
         (double Input, double Output, double Steps) last;
         using (var progress = new Progress(options.Learning.Steps, "train-agent"))
         {
             try
             {
-                last = AgentTrainingRun.Run(options, (done, total, text) => progress.Report((int)done, (int)total, text), cancel.Token);
+                last = AgentTrainingRun.Run(options, (done, total, text) => progress.Report((int)done, (int)total, text), stop.Token);
             }
             catch (Exception e) when (e is ArgumentException or DirectoryNotFoundException or InvalidDataException)
             {
                 throw new UserError($"train-agent: {e.Message}");
             }
         }
-        Console.CancelKeyPress -= onCancel;
+        stop.Dispose();
         Console.Error.WriteLine(FormattableString.Invariant(
             $"train-agent: validation {last.Input:0.00} -> {last.Output:0.00} dB, {last.Steps:0.00} tools per patch; wrote {output}"));
         return 0;

@@ -178,17 +178,7 @@ public sealed class TrainCommand : CliCommand
     static int Train(TrainingRun run, TrainingConfig config, int start, CommonOptions common)
     {
         foreach (var s in run.Skipped) Console.Error.WriteLine($"train: skipped {s}");
-        using var cancel = new CancellationTokenSource();
-        // Ctrl+C or a plain kill stops at the end of the iteration with a checkpoint, so nothing is lost;
-        // a second Ctrl+C ends the process at once.
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = !cancel.IsCancellationRequested;
-            if (e.Cancel) Console.Error.WriteLine("\ntrain: stopping after this iteration (Ctrl+C again to quit now)");
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cancel.Cancel(); });
+        using var stop = new GracefulStop("train", "iteration");
         int reached;
         double lastRate = 0;
         bool interactive = !Console.IsErrorRedirected;
@@ -200,10 +190,10 @@ public sealed class TrainCommand : CliCommand
                 if (!interactive && p.Iteration % config.LogEvery != 0 && p.Event is null) return;
                 string val = p.ValidationPsnr is double v ? $" val {v:0.00} dB" : "";
                 progress.Report(p.Iteration - start, $"it {p.Iteration} {p.IterationsPerSecond:0.00} it/s loss {p.Loss:0.00000}{val}");
-            }, cancel.Token);
+            }, stop.Token);
             progress.StopAt(reached - start);
         }
-        Console.CancelKeyPress -= onCancel;
+        stop.Dispose();
         bool finished = reached >= config.Iterations;
         if (!finished) Console.Error.WriteLine($"train: stopped at iteration {reached}; continue with --resume {TrainingRun.StatePath(config.Output)}");
         if (common.Json)

@@ -174,13 +174,7 @@ public static partial class F
             var gi = Tensor.Empty(input.ShapeArray);
             TensorPrimitives.Subtract(input.ReadOnlySpan, target.ReadOnlySpan, gi.Span);
             TensorPrimitives.Multiply(gi.ReadOnlySpan, k, gi.Span);
-            if (target.RequiresGrad)
-            {
-                var gt = Tensor.Empty(target.ShapeArray);
-                TensorPrimitives.Negate(gi.ReadOnlySpan, gt.Span);
-                Autograd.Accumulate(target, gt);
-            }
-            Autograd.Accumulate(input, gi);
+            AccumulateDifferenceGradient(input, target, gi);
         });
     }
 
@@ -202,13 +196,7 @@ public static partial class F
             var ia = input.ReadOnlySpan;
             var ta = target.ReadOnlySpan;
             for (int i = 0; i < s.Length; i++) s[i] = ia[i] > ta[i] ? k : ia[i] < ta[i] ? -k : 0;
-            if (target.RequiresGrad)
-            {
-                var gt = Tensor.Empty(target.ShapeArray);
-                TensorPrimitives.Negate(gi.ReadOnlySpan, gt.Span);
-                Autograd.Accumulate(target, gt);
-            }
-            Autograd.Accumulate(input, gi);
+            AccumulateDifferenceGradient(input, target, gi);
         });
     }
 }

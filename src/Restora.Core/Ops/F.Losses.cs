@@ -35,13 +35,7 @@ public static partial class F
                 float d = ia[i] - ta[i];
                 s[i] = k * d / MathF.Sqrt(d * d + e2);
             }
-            if (target.RequiresGrad)
-            {
-                var gt = Tensor.Empty(target.ShapeArray);
-                System.Numerics.Tensors.TensorPrimitives.Negate(gi.ReadOnlySpan, gt.Span);
-                Autograd.Accumulate(target, gt);
-            }
-            Autograd.Accumulate(input, gi);
+            AccumulateDifferenceGradient(input, target, gi);
         });
     }
 
@@ -73,13 +67,20 @@ public static partial class F
             var ta = target.ReadOnlySpan;
             // d/dd: d inside the quadratic part, ±δ outside, i.e. d clamped to [−δ, δ] (PyTorch's backward too).
             for (int i = 0; i < s.Length; i++) s[i] = k * Math.Clamp(ia[i] - ta[i], -delta, delta);
-            if (target.RequiresGrad)
-            {
-                var gt = Tensor.Empty(target.ShapeArray);
-                System.Numerics.Tensors.TensorPrimitives.Negate(gi.ReadOnlySpan, gt.Span);
-                Autograd.Accumulate(target, gt);
-            }
-            Autograd.Accumulate(input, gi);
+            AccumulateDifferenceGradient(input, target, gi);
         });
+    }
+
+    /// <summary>The backward of a loss of d = input − target: <paramref name="gradInput"/> to the input, its negation to
+    /// the target when the target takes a gradient (a discriminator's features, a second network's output).</summary>
+    static void AccumulateDifferenceGradient(Tensor input, Tensor target, Tensor gradInput)
+    {
+        if (target.RequiresGrad)
+        {
+            var gt = Tensor.Empty(target.ShapeArray);
+            System.Numerics.Tensors.TensorPrimitives.Negate(gradInput.ReadOnlySpan, gt.Span);
+            Autograd.Accumulate(target, gt);
+        }
+        Autograd.Accumulate(input, gradInput);
     }
 }
