@@ -82,8 +82,8 @@ public class NetworkRestorerTests
     [Fact]
     public void UNetInferenceMatchesTheTrainingForward()
     {
-        // Inference takes another road: Winograd 3x3 convs with ReLU and skips fused in, activations released as soon
-        // as read. Training records the plain ops on the direct kernels; the two must agree to float rounding.
+        // Inference takes another road: ReLU and skips fused into the convs, activations released as soon as read.
+        // Training records the plain ops one by one; the two must agree to float rounding.
         var net = ArchitectureRegistry.Create("unet", ArchitectureOptions.Parse("features=8,blocks=2,noise_map=true,residual=true,channels=3"), new Random(5));
         var rng = new Random(6);
         var x = Tensor.Empty(1, 3, 40, 56);
@@ -96,7 +96,6 @@ public class NetworkRestorerTests
         float worst = 0;
         for (int i = 0; i < training.Length; i++) worst = Math.Max(worst, Math.Abs(training[i] - inference[i]));
         Assert.True(worst < 1e-4f, $"largest difference {worst}");
-        Assert.True(worst > 0, "inference should have used its own kernels");
     }
 
     [Fact]

@@ -709,7 +709,7 @@ public static unsafe class Conv2d
     /// of many channels at once; with strides that are multiples of 4 KiB those lines all fall in one L1 set and
     /// evict each other, with odd line counts they spread over every set.
     /// </summary>
-    static int AvoidSetAliasing(int floats)
+    internal static int AvoidSetAliasing(int floats)
     {
         int lines = CeilDiv(floats, 16);
         return (lines | 1) * 16;

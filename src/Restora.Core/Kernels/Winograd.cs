@@ -7,9 +7,9 @@ namespace Restora.Core.Kernels;
 /// <summary>
 /// Winograd F(4x4, 3x3) forward pass of 3x3 stride-1 convolutions (Lavin and Gray 2015): each 4x4 block of output
 /// comes from a 6x6 block of input through 36 multiplies per (input, output) channel pair instead of 144, so the
-/// convolutions that dominate restoration networks do a quarter of the direct method's multiply-adds. Used for
-/// inference only: its rounding differs from the direct kernels by a few units in the last place of the
-/// activations (about 1e-6 relative), and training keeps the direct kernels that the gradients are checked against.
+/// convolutions that dominate restoration networks do a quarter of the direct method's multiply-adds. Inference and
+/// training's forward and input gradient run it (<see cref="Restora.Core.ConvBackend"/>); its rounding differs from
+/// the direct kernels by a few units in the last place of the activations (about 1e-6 relative).
 ///
 /// The work unit is one row of 4x4 output blocks ("tiles") and a chunk of up to <see cref="MaxChunkTiles"/> of them,
 /// with the tiles in vector lanes: the chunk's input rows are split into their four column phases (column 4t + j
@@ -147,7 +147,10 @@ public static unsafe class Winograd
         int t0 = chunk * tc;
         int phaseLength = tc + w;   // lanes t and t + 1 for the tap columns 4..5 of the last tile
         int rowLength = 4 * tc + 2;   // the chunk's input columns: 4 per tile and the last tile's 2 extra taps
-        long vLength = (long)Positions * cin * tc, mLength = (long)Positions * cout * tc;
+        // Position strides of an odd number of cache lines: at 64 channels × 16 tiles a position is exactly 4 KiB, and
+        // the 36 positions a transform writes (or reads) for one channel all fell in one L1 set.
+        int vPosition = Conv2d.AvoidSetAliasing(cin * tc), mPosition = Conv2d.AvoidSetAliasing(cout * tc);
+        long vLength = (long)Positions * vPosition, mLength = (long)Positions * mPosition;
         var buffer = ArrayPool<float>.Shared.Rent((int)(vLength + mLength) + 7 * rowLength + 24 * phaseLength + 4 * w);
         try
         {
@@ -159,7 +162,7 @@ public static unsafe class Winograd
                 int y0 = tileRow * 4 - s.PadH, x0 = t0 * 4 - s.PadW;
                 bool inside = x0 >= 0 && x0 + rowLength <= s.InWidth;
                 float** rows = stackalloc float*[6];
-                long positionStride = (long)cin * tc;
+                long positionStride = vPosition;
                 for (int c = 0; c < cin; c++)
                 {
                     float* plane = a.Input + ((long)n * cin + c) * s.InHeight * s.InWidth;
@@ -177,9 +180,9 @@ public static unsafe class Winograd
                 {
                     var band = new GatherBand
                     {
-                        Tile = v + (long)xi * cin * tc, TileRowStride = 0, Cols = sh.Cols, ColCount = cin,
+                        Tile = v + (long)xi * vPosition, TileRowStride = 0, Cols = sh.Cols, ColCount = cin,
                         Weights = sh.U + (long)xi * sh.Blocks * cin * ConvMicroKernels.Channels, Bias = xi == BiasPosition ? sh.Bias : sh.Zeros,
-                        Dst = m + (long)xi * cout * tc, DstChannelStride = tc, DstRowStride = 0, DstChannels = cout,
+                        Dst = m + (long)xi * mPosition, DstChannelStride = tc, DstRowStride = 0, DstChannels = cout,
                         Rows = 1, Width = tc,
                     };
                     ConvMicroKernels.Gather<TOps, TVec>(band, 0, sh.Blocks);
@@ -188,7 +191,7 @@ public static unsafe class Winograd
                 int outY = tileRow * 4, outX = t0 * 4;
                 int rowCount = Math.Min(4, s.OutHeight - outY), width = Math.Min(4 * tc, s.OutWidth - outX);
                 for (int o = 0; o < cout; o++)
-                    TransformOutput<TOps, TVec>(a, m + (long)o * tc, (long)cout * tc, tc,
+                    TransformOutput<TOps, TVec>(a, m + (long)o * tc, mPosition, tc,
                         ((long)n * cout + o) * s.OutHeight * s.OutWidth + (long)outY * s.OutWidth + outX, rowCount, width, spill);
             }
         }
@@ -367,9 +370,12 @@ public static unsafe class Winograd
         float* dst = whole ? a.Output + offset : spill;
         TOps.Store(dst, o0); TOps.Store(dst + w, o1); TOps.Store(dst + 2 * w, o2); TOps.Store(dst + 3 * w, o3);
         if (whole) return;
-        dst = a.Output + offset;
-        float* residual = a.Residual is null ? null : a.Residual + offset;
-        for (int x = 0; x < width; x++) dst[x] = spill[x] + (residual is null ? 0 : residual[x]);
+        // The ragged end of a row (a 50-wide patch ends 2 columns into its last tile) is copied out with vector moves:
+        // a per-element loop here cost a quarter of a narrow layer's time.
+        var from = new ReadOnlySpan<float>(spill, width);
+        var to = new Span<float>(a.Output + offset, width);
+        if (a.Residual is null) from.CopyTo(to);
+        else System.Numerics.Tensors.TensorPrimitives.Add(from, new ReadOnlySpan<float>(a.Residual + offset, width), to);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -89,6 +89,39 @@ public class WinogradTests
         Assert.Equal(one, Run(3));
     }
 
+    /// <summary>Training records Winograd's forward and takes the input gradient as Winograd's forward of the adjoint
+    /// conv (weights swapped and turned, padding 2 − pad): both equal the reference sums to float rounding, on the
+    /// edges of the tiling (odd sizes, several images, a partial channel block) and at every padding it takes.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Training_forward_and_input_gradient_match_the_reference(int pad)
+    {
+        var s = new Conv2dShape(3, 12, 13, 22, 20, 3, 3, PadH: pad, PadW: pad);
+        var (input, weight, bias) = Data(s, seed: 11);
+        var gradOutput = Uniform(s.OutputLength, seed: 12);
+        var expected = new float[s.OutputLength];
+        Conv2dReference.Forward(s, input, weight, bias, expected);
+        var actual = Filled(s.OutputLength);
+        ConvBackend.Forward(s, input, weight, bias, actual);
+        AssertNear(expected, actual, $"forward, pad {pad}");
+
+        var expectedGrad = new float[s.InputLength];
+        Conv2dReference.BackwardInput(s, gradOutput, weight, expectedGrad);
+        var actualGrad = Filled(s.InputLength);
+        ConvBackend.BackwardInput(s, gradOutput, weight, actualGrad);
+        AssertNear(expectedGrad, actualGrad, $"input gradient, pad {pad}");
+    }
+
+    /// <summary>The same through autograd: the transposed conv (whose forward is the input gradient) and finite differences.</summary>
+    [Fact]
+    public void Autograd_through_Winograd_passes_the_gradient_check()
+    {
+        GradCheck.Check(x => F.Conv2d(x[0], x[1], x[2], padding: 1), [GradCheck.Rand(1, 1, 8, 5, 9), GradCheck.Rand(2, 8, 8, 3, 3), GradCheck.Rand(3, 8)]);
+        GradCheck.Check(x => F.ConvTranspose2d(x[0], x[1], x[2], padding: 1), [GradCheck.Rand(4, 1, 8, 4, 8), GradCheck.Rand(5, 8, 8, 3, 3), GradCheck.Rand(6, 8)]);
+    }
+
     [Fact]
     public void Shapes_it_does_not_take_are_refused()
     {
