@@ -22,6 +22,9 @@ namespace Restora.Core.Kernels;
 public static unsafe class Winograd
 {
     public const int MaxChunkTiles = 48;
+    /// <summary>Lanes of a unit that packs several tile rows: two rows of a 50-px patch, five of a 20-px one
+    /// (32 measured best against 48..128 on 50x50 batches, where wider units left the L2).</summary>
+    const int MaxPackedLanes = 32;
     const int Positions = 36;
     const int BiasPosition = 7;
 
@@ -30,6 +33,12 @@ public static unsafe class Winograd
     public static bool Supports(in Conv2dShape s) =>
         s.KernelH == 3 && s.KernelW == 3 && s.StrideH == 1 && s.StrideW == 1 && s.DilationH == 1 && s.DilationW == 1
         && s.Groups == 1 && s.InChannels >= 8 && s.OutChannels >= 8 && s.OutWidth >= 8 && s.OutHeight >= 4;
+
+    /// <summary>
+    /// Whether Winograd is the faster road for this shape: it takes it, and the output is large enough (1024 pixels
+    /// over the batch) for the per-call weight transform to pay: a 64-channel 8x8 map took 0.24 ms against 0.12 ms direct.
+    /// </summary>
+    public static bool Pays(in Conv2dShape s) => Supports(s) && (long)s.Batch * s.OutHeight * s.OutWidth >= 1024;
 
     /// <summary><c>output = epilogue(conv(input) + bias) + residual</c>. The residual may be the output itself (each
     /// output element reads only its own residual element, just before writing it); the input may not.</summary>
@@ -75,10 +84,20 @@ public static unsafe class Winograd
         int chunks = CeilDiv(tilesX, MaxChunkTiles);
         int chunkTiles = RoundUp(CeilDiv(tilesX, chunks), Math.Max(w, 16));
         chunks = CeilDiv(tilesX, chunkTiles);
+        // Narrow images (training patches, small tiles): several tile rows side by side in one unit's lanes, so the
+        // products run on the gather kernel's widest register block instead of one vector per row.
+        int segment = tilesX + 1;
+        int rowsPerUnit = chunks == 1 ? Math.Clamp(MaxPackedLanes / segment, 1, tilesY) : 1;
+        if (rowsPerUnit > 1)
+        {
+            rowsPerUnit = CeilDiv(tilesY, CeilDiv(tilesY, rowsPerUnit));
+            chunkTiles = RoundUp(rowsPerUnit * segment, w);
+        }
         int cin = s.InChannels, cout = s.OutChannels, blocks = CeilDiv(cout, ConvMicroKernels.Channels);
 
         // U[ξ][block][in][8]: the transformed weights packed as the gather kernel reads its weights.
-        var packed = ArrayPool<float>.Shared.Rent(Positions * blocks * cin * ConvMicroKernels.Channels);
+        int uPosition = Conv2d.AvoidSetAliasing(blocks * cin * ConvMicroKernels.Channels);
+        var packed = ArrayPool<float>.Shared.Rent(Positions * uPosition);
         var zeros = new float[blocks * ConvMicroKernels.Channels];
         // The bias goes in at position ξ = 7, (1, 1): column 1 of Aᵀ is all ones, so Aᵀ (b e₁e₁ᵀ) A adds b to every
         // output of the tile, and the gather kernel's own bias start costs nothing.
@@ -91,51 +110,81 @@ public static unsafe class Winograd
             fixed (float* u = packed, z = zeros, pb = packedBias)
             fixed (int* pc = cols)
             {
-                TransformWeights(a.Weight, cin, cout, blocks, u);
-                var shared = new Shared(u, z, pb, pc, chunkTiles, blocks);
-                int units = s.Batch * tilesY * chunks;
-                Compute.For(units, unit => RunUnit<TOps, TVec>(a, shared, unit / chunks % tilesY, unit % chunks, unit / chunks / tilesY));
+                TransformWeights(a.Weight, cin, cout, blocks, u, uPosition);
+                var shared = new Shared(u, uPosition, z, pb, pc, chunkTiles, blocks);
+                if (rowsPerUnit > 1)
+                {
+                    int perImage = CeilDiv(tilesY, rowsPerUnit);
+                    Compute.For(s.Batch * perImage, unit =>
+                    {
+                        int first = unit % perImage * rowsPerUnit;
+                        RunPackedUnit<TOps, TVec>(a, shared, unit / perImage, first, Math.Min(rowsPerUnit, tilesY - first), segment);
+                    });
+                }
+                else
+                {
+                    int units = s.Batch * tilesY * chunks;
+                    Compute.For(units, unit => RunUnit<TOps, TVec>(a, shared, unit / chunks % tilesY, unit % chunks, unit / chunks / tilesY));
+                }
             }
         }
         finally { ArrayPool<float>.Shared.Return(packed); }
     }
 
-    readonly struct Shared(float* u, float* zeros, float* bias, int* cols, int chunkTiles, int blocks)
+    readonly struct Shared(float* u, int uPosition, float* zeros, float* bias, int* cols, int chunkTiles, int blocks)
     {
+        public readonly int UPosition = uPosition;
         public readonly float* U = u, Zeros = zeros, Bias = bias;
         public readonly int* Cols = cols;
         public readonly int ChunkTiles = chunkTiles, Blocks = blocks;
     }
 
-    /// <summary>U = G g Gᵀ per (out, in) pair, in double, packed [ξ][out block][in][8] with zero channels past the end.</summary>
-    static void TransformWeights(float* weight, int cin, int cout, int blocks, float* u)
+    /// <summary>
+    /// U = G g Gᵀ per (out, in) pair, in double, packed [ξ][out block][in][8] (positions <paramref name="uPosition"/>
+    /// apart) with zero channels past the end. Blocks go to threads and each writes its 36 positions in order: written
+    /// pair by pair across positions 16 KiB apart, a 64-channel layer's transform took a millisecond, as long as the
+    /// products on a 50x50 batch.
+    /// </summary>
+    static void TransformWeights(float* weight, int cin, int cout, int blocks, float* u, int uPosition)
     {
         const int lanes = ConvMicroKernels.Channels;
-        new Span<float>(u, Positions * blocks * cin * lanes).Clear();
-        Span<double> gg = stackalloc double[18];
-        for (int o = 0; o < cout; o++)
+        nint wAddr = (nint)weight, uAddr = (nint)u;
+        Compute.For(blocks, block =>
+        {
+            float* w = (float*)wAddr, dst = (float*)uAddr;
+            Span<double> gg = stackalloc double[18];
+            Span<double> row = stackalloc double[6];
             for (int c = 0; c < cin; c++)
-            {
-                float* g = weight + ((long)o * cin + c) * 9;
-                // (G g): 6x3, then (G g) Gᵀ: 6x6.
-                for (int k = 0; k < 3; k++)
+                for (int lane = 0; lane < lanes; lane++)
                 {
-                    double g0 = g[k], g1 = g[3 + k], g2 = g[6 + k];
-                    gg[0 * 3 + k] = g0 / 4;
-                    gg[1 * 3 + k] = -(g0 + g1 + g2) / 6;
-                    gg[2 * 3 + k] = -(g0 - g1 + g2) / 6;
-                    gg[3 * 3 + k] = g0 / 24 + g1 / 12 + g2 / 6;
-                    gg[4 * 3 + k] = g0 / 24 - g1 / 12 + g2 / 6;
-                    gg[5 * 3 + k] = g2;
+                    int o = block * lanes + lane;
+                    long at = ((long)block * cin + c) * lanes + lane;
+                    if (o >= cout)
+                    {
+                        for (int xi = 0; xi < Positions; xi++) dst[xi * (long)uPosition + at] = 0;
+                        continue;
+                    }
+                    float* g = w + ((long)o * cin + c) * 9;
+                    // (G g): 6x3, then (G g) Gᵀ: 6x6.
+                    for (int k = 0; k < 3; k++)
+                    {
+                        double g0 = g[k], g1 = g[3 + k], g2 = g[6 + k];
+                        gg[0 * 3 + k] = g0 / 4;
+                        gg[1 * 3 + k] = -(g0 + g1 + g2) / 6;
+                        gg[2 * 3 + k] = -(g0 - g1 + g2) / 6;
+                        gg[3 * 3 + k] = g0 / 24 + g1 / 12 + g2 / 6;
+                        gg[4 * 3 + k] = g0 / 24 - g1 / 12 + g2 / 6;
+                        gg[5 * 3 + k] = g2;
+                    }
+                    for (int r = 0; r < 6; r++)
+                    {
+                        double g0 = gg[r * 3], g1 = gg[r * 3 + 1], g2 = gg[r * 3 + 2];
+                        row[0] = g0 / 4; row[1] = -(g0 + g1 + g2) / 6; row[2] = -(g0 - g1 + g2) / 6;
+                        row[3] = g0 / 24 + g1 / 12 + g2 / 6; row[4] = g0 / 24 - g1 / 12 + g2 / 6; row[5] = g2;
+                        for (int col = 0; col < 6; col++) dst[(r * 6 + col) * (long)uPosition + at] = (float)row[col];
+                    }
                 }
-                for (int r = 0; r < 6; r++)
-                {
-                    double g0 = gg[r * 3], g1 = gg[r * 3 + 1], g2 = gg[r * 3 + 2];
-                    Span<double> row = [g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6, g0 / 24 + g1 / 12 + g2 / 6, g0 / 24 - g1 / 12 + g2 / 6, g2];
-                    for (int col = 0; col < 6; col++)
-                        u[(((long)(r * 6 + col) * blocks + o / lanes) * cin + c) * lanes + o % lanes] = (float)row[col];
-                }
-            }
+        });
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -176,17 +225,7 @@ public static unsafe class Winograd
                     TransformInput<TOps, TVec>(rows, phases, phaseLength, tc, v + (long)c * tc, positionStride);
                 }
 
-                for (int xi = 0; xi < Positions; xi++)
-                {
-                    var band = new GatherBand
-                    {
-                        Tile = v + (long)xi * vPosition, TileRowStride = 0, Cols = sh.Cols, ColCount = cin,
-                        Weights = sh.U + (long)xi * sh.Blocks * cin * ConvMicroKernels.Channels, Bias = xi == BiasPosition ? sh.Bias : sh.Zeros,
-                        Dst = m + (long)xi * mPosition, DstChannelStride = tc, DstRowStride = 0, DstChannels = cout,
-                        Rows = 1, Width = tc,
-                    };
-                    ConvMicroKernels.Gather<TOps, TVec>(band, 0, sh.Blocks);
-                }
+                Products<TOps, TVec>(sh, v, vPosition, cin, m, mPosition, cout, tc);
 
                 int outY = tileRow * 4, outX = t0 * 4;
                 int rowCount = Math.Min(4, s.OutHeight - outY), width = Math.Min(4 * tc, s.OutWidth - outX);
@@ -198,18 +237,107 @@ public static unsafe class Winograd
         finally { ArrayPool<float>.Shared.Return(buffer); }
     }
 
+    /// <summary>
+    /// A unit of <paramref name="rowCount"/> whole tile rows from <paramref name="firstRow"/> of image n, tile row r in
+    /// lanes [r·segment, r·segment + tilesX) and the lane after them holding the taps past its last tile. Each row's
+    /// columns are split into phases whole vectors at a time, in order, so the lanes a row writes past its own are
+    /// written again by the next row; the rest (transforms, products) is <see cref="RunUnit"/>'s on wider lanes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void RunPackedUnit<TOps, TVec>(in Args a, in Shared sh, int n, int firstRow, int rowCount, int segment)
+        where TOps : struct, ISimd<TVec> where TVec : unmanaged
+    {
+        var s = a.S;
+        int w = TOps.Width, lanes = sh.ChunkTiles, cin = s.InChannels, cout = s.OutChannels;
+        int segmentLanes = RoundUp(segment, w);
+        int phaseLength = Math.Max((rowCount - 1) * segment + segmentLanes, lanes + w);
+        int rowLength = 4 * segmentLanes;
+        int vPosition = Conv2d.AvoidSetAliasing(cin * lanes), mPosition = Conv2d.AvoidSetAliasing(cout * lanes);
+        long vLength = (long)Positions * vPosition, mLength = (long)Positions * mPosition + segmentLanes;
+        var buffer = ArrayPool<float>.Shared.Rent((int)(vLength + mLength) + 7 * rowLength + 24 * phaseLength + 4 * w);
+        try
+        {
+            fixed (float* pBuf = buffer)
+            {
+                float* v = pBuf, m = v + vLength, edgeRows = m + mLength, zeroRow = edgeRows + 6 * rowLength;
+                float* phases = zeroRow + rowLength, spill = phases + 24 * phaseLength;
+                new Span<float>(zeroRow, rowLength).Clear();
+                float** rows = stackalloc float*[6];
+                for (int c = 0; c < cin; c++)
+                {
+                    float* plane = a.Input + ((long)n * cin + c) * s.InHeight * s.InWidth;
+                    for (int r = 0; r < rowCount; r++)
+                    {
+                        int y0 = (firstRow + r) * 4 - s.PadH;
+                        for (int k = 0; k < 6; k++)
+                        {
+                            int y = y0 + k;
+                            rows[k] = y < 0 || y >= s.InHeight ? zeroRow
+                                : FillRow(plane + (long)y * s.InWidth, s.InWidth, -s.PadW, edgeRows + k * rowLength, rowLength);
+                        }
+                        SplitColumns<TOps, TVec>(rows, phases + r * segment, phaseLength, segmentLanes);
+                    }
+                    TransformRows<TOps, TVec>(phases, phaseLength, lanes, v + (long)c * lanes, vPosition);
+                }
+                Products<TOps, TVec>(sh, v, vPosition, cin, m, mPosition, cout, lanes);
+                for (int r = 0; r < rowCount; r++)
+                {
+                    int outY = (firstRow + r) * 4;
+                    int height = Math.Min(4, s.OutHeight - outY);
+                    for (int o = 0; o < cout; o++)
+                        TransformOutput<TOps, TVec>(a, m + (long)o * lanes + r * segment, mPosition, segment - 1,
+                            ((long)n * cout + o) * s.OutHeight * s.OutWidth + (long)outY * s.OutWidth, height, s.OutWidth, spill);
+                }
+            }
+        }
+        finally { ArrayPool<float>.Shared.Return(buffer); }
+    }
+
+    /// <summary>The 36 products M[ξ] = U[ξ] · V[ξ] (+ bias at ξ = 7) of a unit's lanes on the gather kernel.</summary>
+    static void Products<TOps, TVec>(in Shared sh, float* v, int vPosition, int cin, float* m, int mPosition, int cout, int lanes)
+        where TOps : struct, ISimd<TVec> where TVec : unmanaged
+    {
+        for (int xi = 0; xi < Positions; xi++)
+        {
+            var band = new GatherBand
+            {
+                Tile = v + (long)xi * vPosition, TileRowStride = 0, Cols = sh.Cols, ColCount = cin,
+                Weights = sh.U + (long)xi * sh.UPosition, Bias = xi == BiasPosition ? sh.Bias : sh.Zeros,
+                Dst = m + (long)xi * mPosition, DstChannelStride = lanes, DstRowStride = 0, DstChannels = cout,
+                Rows = 1, Width = lanes,
+            };
+            ConvMicroKernels.Gather<TOps, TVec>(band, 0, sh.Blocks);
+        }
+    }
+
     // The stages are separate methods, not inlined into the unit: one method holding all of them ran out of the JIT's
     // inlining budget and called the vector helpers (Add, Store…) out of line, which took 2.5x the time.
 
     /// <summary>V = Bᵀ d B of one input channel for the chunk's tiles: V[ξ][tile] at <paramref name="v"/>, ξ = 6·row + column.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     static void TransformInput<TOps, TVec>(float** rows, float* phases, int phaseLength, int tc, float* v, long positionStride)
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
+        SplitColumns<TOps, TVec>(rows, phases, phaseLength, tc);
+        // The two columns past the vectors (taps 4 and 5 of the last tile) one by one.
+        for (int j = 0; j < 2; j++)
+        {
+            Vertical<SimdScalar, float>(rows, 4 * tc + j, out var e0, out var e1, out var e2, out var e3, out var e4, out var e5);
+            float* ph = phases + j * phaseLength + tc;
+            ph[0] = e0; ph[4 * phaseLength] = e1; ph[8 * phaseLength] = e2; ph[12 * phaseLength] = e3; ph[16 * phaseLength] = e4; ph[20 * phaseLength] = e5;
+        }
+        TransformRows<TOps, TVec>(phases, phaseLength, tc, v, positionStride);
+    }
+
+    /// <summary>
+    /// Down the columns first, on whole rows: Bᵀ of the six input rows over 4·<paramref name="lanes"/> columns, each
+    /// result split into phases (column 4t + j is phase j, lane t) at <paramref name="phases"/>, six rows of four phases.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    static void SplitColumns<TOps, TVec>(float** rows, float* phases, int phaseLength, int lanes)
+        where TOps : struct, ISimd<TVec> where TVec : unmanaged
+    {
         int w = TOps.Width;
-        // Down the columns first, on whole rows: Bᵀ of the six input rows, each result split into phases. The vectors
-        // cover the chunk's 4·tc columns; the two columns past them (taps 4 and 5 of the last tile) are done one by one.
-        for (int x = 0; x < 4 * tc; x += 4 * w)
+        for (int x = 0; x < 4 * lanes; x += 4 * w)
         {
             Vertical<TOps, TVec>(rows, x, out var a0, out var a1, out var a2, out var a3, out var a4, out var a5);
             Vertical<TOps, TVec>(rows, x + w, out var b0, out var b1, out var b2, out var b3, out var b4, out var b5);
@@ -223,14 +351,15 @@ public static unsafe class Winograd
             StorePhases<TOps, TVec>(a4, b4, c4, d4, ph + 16 * phaseLength, phaseLength);
             StorePhases<TOps, TVec>(a5, b5, c5, d5, ph + 20 * phaseLength, phaseLength);
         }
-        for (int j = 0; j < 2; j++)
-        {
-            Vertical<SimdScalar, float>(rows, 4 * tc + j, out var e0, out var e1, out var e2, out var e3, out var e4, out var e5);
-            float* ph = phases + j * phaseLength + tc;
-            ph[0] = e0; ph[4 * phaseLength] = e1; ph[8 * phaseLength] = e2; ph[12 * phaseLength] = e3; ph[16 * phaseLength] = e4; ph[20 * phaseLength] = e5;
-        }
-        // Then along each row: the six taps of tile t in row r are phase (c & 3) at lane t + (c >> 2).
-        for (int t = 0; t < tc; t += w)
+    }
+
+    /// <summary>Then along each row: the six taps of tile t in row r are phase (c &amp; 3) at lane t + (c >> 2).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    static void TransformRows<TOps, TVec>(float* phases, int phaseLength, int lanes, float* v, long positionStride)
+        where TOps : struct, ISimd<TVec> where TVec : unmanaged
+    {
+        int w = TOps.Width;
+        for (int t = 0; t < lanes; t += w)
             for (int r = 0; r < 6; r++)
             {
                 float* ph = phases + r * 4 * phaseLength + t;

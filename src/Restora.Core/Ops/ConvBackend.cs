@@ -16,7 +16,7 @@ internal static class ConvBackend
     public static void Forward(in Conv2dShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, Span<float> output)
     {
-        if (Winograd.Supports(s)) Winograd.Forward(s, input, weight, bias, output);
+        if (Winograd.Pays(s)) Winograd.Forward(s, input, weight, bias, output);
         else Conv2d.Forward(s, input, weight, bias, output);
     }
 
@@ -27,7 +27,7 @@ internal static class ConvBackend
     public static void ForwardInference(in Conv2dShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, Span<float> output, ConvEpilogue epilogue, ReadOnlySpan<float> residual)
     {
-        if (Winograd.Supports(s))
+        if (Winograd.Pays(s))
         {
             Winograd.Forward(s, input, weight, bias, output, epilogue, residual);
             return;
@@ -49,7 +49,7 @@ internal static class ConvBackend
     public static void BackwardInput(in Conv2dShape s, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight,
         Span<float> gradInput)
     {
-        if (Winograd.Supports(s) && s.PadH <= 2 && s.PadW <= 2)
+        if (Winograd.Pays(s) && s.PadH <= 2 && s.PadW <= 2)
         {
             var adjoint = new Conv2dShape(s.Batch, s.OutChannels, s.OutHeight, s.OutWidth, s.InChannels, 3, 3,
                 PadH: 2 - s.PadH, PadW: 2 - s.PadW);

@@ -53,7 +53,7 @@ public static partial class F
             int[] shape = [s.Batch, s.OutChannels, s.OutHeight, s.OutWidth];
             if (residual is not null && !residual.ShapeArray.AsSpan().SequenceEqual(shape))
                 throw new ArgumentException($"conv2d: residual {residual.ShapeString} does not match the output {Tensor.FormatShape(shape)}");
-            var y = overwrite && residual is { IsPooled: true } && Winograd.Supports(s) && residual != input ? residual : Tensor.Empty(shape);
+            var y = overwrite && residual is { IsPooled: true } && Winograd.Pays(s) && residual != input ? residual : Tensor.Empty(shape);
             ConvBackend.ForwardInference(s, input.ReadOnlySpan, weight.ReadOnlySpan, bias is null ? default : bias.ReadOnlySpan, y.Span,
                 epilogue, residual is null ? default : residual.ReadOnlySpan);
             return y;

@@ -185,7 +185,7 @@ internal sealed class InferencePlan
                 var shape = new Conv2dShape(1, conv.InChannels, h, w, conv.OutChannels, conv.Kernel, conv.Kernel,
                     PadH: conv.Padding, PadW: conv.Padding, DilationH: conv.Dilation, DilationW: conv.Dilation);
                 // 3x3 convs as Winograd F(4x4, 3x3): a quarter of the multiply-adds, the same values to float rounding.
-                if (Winograd.Supports(shape)) Winograd.Forward(shape, In(0), conv.Weight, conv.Bias, dst);
+                if (Winograd.Pays(shape)) Winograd.Forward(shape, In(0), conv.Weight, conv.Bias, dst);
                 else Conv2d.Forward(shape, In(0), conv.Weight, conv.Bias, dst);
                 Activate(conv.Activation, dst);
                 break;
