@@ -32,6 +32,7 @@ public sealed class TrainCommand : CliCommand
         new("-o", "the model file to write (checkpoint and log beside it)", "MODEL", "--output"),
         new("--resume", "continue the run whose model (or checkpoint) this is; only --iters and the intervals may change", "MODEL"),
         new("--benchmark", "time N steps on random data and print seconds per step; writes nothing", "N"),
+        new("--profile", "with --benchmark: then N more steps timed op by op (forward and backward ms per step)"),
         .. TaskOptions.Specs(training: true),
         new("--patch", $"target patch side (default {TrainingConfig.DefaultPatch(1)}; sr: max(48, 16 x scale))", "PX"),
         new("--batch", $"patches per step (default {Defaults.Batch})", "N"),
@@ -282,7 +283,8 @@ public sealed class TrainCommand : CliCommand
         int patch = args.GetInt("--patch", TrainingConfig.DefaultPatch(1), 4, 4096);
         int batch = args.GetInt("--batch", Defaults.Batch, 1, 4096);
         string loss = args.Get("--loss") ?? "mse";
-        var result = StepBenchmark.Measure(info.Name, options, batch, patch / scale, patch, loss, iterations);
+        bool profile = args.Has("--profile");
+        var result = StepBenchmark.Measure(info.Name, options, batch, patch / scale, patch, loss, iterations, profile: profile);
         if (common.Json)
             Json.Write(w =>
             {
@@ -292,10 +294,32 @@ public sealed class TrainCommand : CliCommand
                 w.WriteNumber("threads", Restora.Core.Compute.Threads);
                 w.WriteNumber("seconds_per_iteration", Math.Round(result.MedianSeconds, 4));
                 w.WriteNumber("min_seconds", Math.Round(result.MinSeconds, 4));
+                if (result.Profile is { } ops)
+                {
+                    w.WriteStartArray("profile");
+                    foreach (var op in ops)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("op", op.Name);
+                        w.WriteNumber("forward_ms", Math.Round(op.Forward * 1000, 3));
+                        w.WriteNumber("backward_ms", Math.Round(op.Backward * 1000, 3));
+                        w.WriteNumber("count", op.Count);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                }
             });
         else
+        {
             Console.WriteLine($"{info.Name} batch {batch} patch {patch}: {result.MedianSeconds:0.000} s/iteration median " +
                               $"({1 / result.MedianSeconds:0.00} it/s; min {result.MinSeconds:0.000} s) on {Restora.Core.Compute.Threads} threads");
+            if (result.Profile is { } ops)
+            {
+                Console.WriteLine($"{"op",-24} {"forward ms",11} {"backward ms",12} {"per step",9}");
+                foreach (var op in ops)
+                    Console.WriteLine($"{op.Name,-24} {op.Forward * 1000,11:0.00} {op.Backward * 1000,12:0.00} {op.Count,9}");
+            }
+        }
         return 0;
     }
 }

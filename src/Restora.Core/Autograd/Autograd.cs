@@ -50,9 +50,13 @@ public static class Autograd
         return false;
     }
 
+    /// <summary>Time per op while set (<see cref="OpProfile"/>); null, nothing is timed.</summary>
+    public static OpProfile? Profile { get; set; }
+
     /// <summary>Puts an op on the tape. Callers check <see cref="Needs(Tensor)"/> first so NoGrad costs nothing.</summary>
     internal static Tensor Record(Tensor output, string name, Tensor?[] inputs, Action<Tensor> backward)
     {
+        Profile?.Forward(name);
         var ins = Array.FindAll(inputs, t => t is not null)!;
         output.RequiresGrad = true;
         output.GradFn = new Node(name, output, ins!, backward, Interlocked.Increment(ref sequence));
@@ -122,7 +126,9 @@ public static class Autograd
             var fn = n.BackwardFn ?? throw new InvalidOperationException($"backward through {n.Name} a second time: its tape entry was already used");
             n.BackwardFn = null;
             n.Output.Grad = null;
+            long start = Profile is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
             fn(g);
+            Profile?.Backward(n.Name, start);
             g.Dispose();
         }
     }

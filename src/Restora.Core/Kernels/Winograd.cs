@@ -87,10 +87,13 @@ public static unsafe class Winograd
         // Narrow images (training patches, small tiles): several tile rows side by side in one unit's lanes, so the
         // products run on the gather kernel's widest register block instead of one vector per row.
         int segment = tilesX + 1;
-        int rowsPerUnit = chunks == 1 ? Math.Clamp(MaxPackedLanes / segment, 1, tilesY) : 1;
+        // Rows are numbered across the batch (image n's tile row y is row n·tilesY + y), so a unit may end one image
+        // and start the next: 24-px patches have 6 tile rows, which 4-row units would leave a third empty.
+        int totalRows = s.Batch * tilesY;
+        int rowsPerUnit = chunks == 1 ? Math.Clamp(MaxPackedLanes / segment, 1, totalRows) : 1;
         if (rowsPerUnit > 1)
         {
-            rowsPerUnit = CeilDiv(tilesY, CeilDiv(tilesY, rowsPerUnit));
+            rowsPerUnit = CeilDiv(totalRows, CeilDiv(totalRows, rowsPerUnit));
             chunkTiles = RoundUp(rowsPerUnit * segment, w);
         }
         int cin = s.InChannels, cout = s.OutChannels, blocks = CeilDiv(cout, ConvMicroKernels.Channels);
@@ -113,14 +116,11 @@ public static unsafe class Winograd
                 TransformWeights(a.Weight, cin, cout, blocks, u, uPosition);
                 var shared = new Shared(u, uPosition, z, pb, pc, chunkTiles, blocks);
                 if (rowsPerUnit > 1)
-                {
-                    int perImage = CeilDiv(tilesY, rowsPerUnit);
-                    Compute.For(s.Batch * perImage, unit =>
+                    Compute.For(CeilDiv(totalRows, rowsPerUnit), unit =>
                     {
-                        int first = unit % perImage * rowsPerUnit;
-                        RunPackedUnit<TOps, TVec>(a, shared, unit / perImage, first, Math.Min(rowsPerUnit, tilesY - first), segment);
+                        int first = unit * rowsPerUnit;
+                        RunPackedUnit<TOps, TVec>(a, shared, first, Math.Min(rowsPerUnit, totalRows - first), segment, tilesY);
                     });
-                }
                 else
                 {
                     int units = s.Batch * tilesY * chunks;
@@ -238,13 +238,14 @@ public static unsafe class Winograd
     }
 
     /// <summary>
-    /// A unit of <paramref name="rowCount"/> whole tile rows from <paramref name="firstRow"/> of image n, tile row r in
+    /// A unit of <paramref name="rowCount"/> whole tile rows from row <paramref name="firstRow"/> of the batch (row
+    /// n·<paramref name="tilesY"/> + y is image n's tile row y), the unit's row r in
     /// lanes [r·segment, r·segment + tilesX) and the lane after them holding the taps past its last tile. Each row's
     /// columns are split into phases whole vectors at a time, in order, so the lanes a row writes past its own are
     /// written again by the next row; the rest (transforms, products) is <see cref="RunUnit"/>'s on wider lanes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void RunPackedUnit<TOps, TVec>(in Args a, in Shared sh, int n, int firstRow, int rowCount, int segment)
+    static void RunPackedUnit<TOps, TVec>(in Args a, in Shared sh, int firstRow, int rowCount, int segment, int tilesY)
         where TOps : struct, ISimd<TVec> where TVec : unmanaged
     {
         var s = a.S;
@@ -265,10 +266,11 @@ public static unsafe class Winograd
                 float** rows = stackalloc float*[6];
                 for (int c = 0; c < cin; c++)
                 {
-                    float* plane = a.Input + ((long)n * cin + c) * s.InHeight * s.InWidth;
                     for (int r = 0; r < rowCount; r++)
                     {
-                        int y0 = (firstRow + r) * 4 - s.PadH;
+                        int n = (firstRow + r) / tilesY;
+                        float* plane = a.Input + ((long)n * cin + c) * s.InHeight * s.InWidth;
+                        int y0 = (firstRow + r) % tilesY * 4 - s.PadH;
                         for (int k = 0; k < 6; k++)
                         {
                             int y = y0 + k;
@@ -282,7 +284,7 @@ public static unsafe class Winograd
                 Products<TOps, TVec>(sh, v, vPosition, cin, m, mPosition, cout, lanes);
                 for (int r = 0; r < rowCount; r++)
                 {
-                    int outY = (firstRow + r) * 4;
+                    int n = (firstRow + r) / tilesY, outY = (firstRow + r) % tilesY * 4;
                     int height = Math.Min(4, s.OutHeight - outY);
                     for (int o = 0; o < cout; o++)
                         TransformOutput<TOps, TVec>(a, m + (long)o * lanes + r * segment, mPosition, segment - 1,
