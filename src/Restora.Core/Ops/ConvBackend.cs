@@ -80,7 +80,11 @@ internal static class ConvBackend
             }
     }
 
+    /// <summary>The weight (and bias) gradient: Winograd's adjoint for the wide 3x3 stride-1 convs where it pays, else the direct kernel.</summary>
     public static void BackwardWeight(in Conv2dShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput,
-        Span<float> gradWeight, Span<float> gradBias) =>
-        Conv2d.BackwardWeight(s, input, gradOutput, gradWeight, gradBias);
+        Span<float> gradWeight, Span<float> gradBias)
+    {
+        if (WinogradWeightGradient.Pays(s)) WinogradWeightGradient.Compute(s, input, gradOutput, gradWeight, gradBias);
+        else Conv2d.BackwardWeight(s, input, gradOutput, gradWeight, gradBias);
+    }
 }

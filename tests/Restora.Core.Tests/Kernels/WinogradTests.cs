@@ -121,6 +121,76 @@ public class WinogradTests
         AssertNear(expectedGrad, actualGrad, $"input gradient, pad {pad}");
     }
 
+    /// <summary>Weight-gradient shapes: padding 0, 1 and 2, channel counts off the 16-lane and 8-channel blocks, and
+    /// enough tiles for several groups and a partial block of tiles in each.</summary>
+    public static readonly TheoryData<string, Conv2dShape> GradientShapes = new()
+    {
+        { "same padding, 64 channels, 50x50 patches", new(3, 64, 50, 50, 64, 3, 3, PadH: 1, PadW: 1) },
+        { "no padding, 12 in, 20 out, odd sizes", new(2, 12, 35, 41, 20, 3, 3) },
+        { "padding 2, 40 in, 9 out", new(1, 40, 33, 37, 9, 3, 3, PadH: 2, PadW: 2) },
+        { "one row of tiles", new(8, 16, 6, 70, 24, 3, 3, PadH: 1, PadW: 1) },
+    };
+
+    [Theory]
+    [MemberData(nameof(GradientShapes))]
+    public void Weight_gradient_matches_the_reference(string name, Conv2dShape s)
+    {
+        Assert.True(WinogradWeightGradient.Supports(s));
+        var (input, _, _) = Data(s, seed: 21);
+        var gradOutput = Uniform(s.OutputLength, seed: 22);
+        var expected = new float[s.WeightLength];
+        var expectedBias = new float[s.OutChannels];
+        Conv2dReference.BackwardWeight(s, input, gradOutput, expected, expectedBias);
+        var actual = Filled(s.WeightLength);
+        var actualBias = Filled(s.OutChannels);
+        WinogradWeightGradient.Compute(s, input, gradOutput, actual, actualBias);
+        AssertNear(expected, actual, $"{name}: weight gradient");
+        AssertNear(expectedBias, actualBias, $"{name}: bias gradient");
+    }
+
+    /// <summary>Training's backend takes the Winograd weight gradient for wide layers only, and gets the reference's values.</summary>
+    [Fact]
+    public void Wide_layers_take_the_Winograd_weight_gradient_in_training()
+    {
+        var wide = new Conv2dShape(2, 96, 12, 48, 96, 3, 3, PadH: 1, PadW: 1);
+        Assert.True(WinogradWeightGradient.Pays(wide));
+        Assert.False(WinogradWeightGradient.Pays(new Conv2dShape(16, 64, 50, 50, 64, 3, 3, PadH: 1, PadW: 1)));
+        Assert.False(WinogradWeightGradient.Pays(new Conv2dShape(16, 128, 24, 24, 128, 3, 3, PadH: 1, PadW: 1)));
+        var (input, _, _) = Data(wide, seed: 25);
+        var gradOutput = Uniform(wide.OutputLength, seed: 26);
+        var expected = new float[wide.WeightLength];
+        var expectedBias = new float[wide.OutChannels];
+        Conv2dReference.BackwardWeight(wide, input, gradOutput, expected, expectedBias);
+        var actual = Filled(wide.WeightLength);
+        var actualBias = Filled(wide.OutChannels);
+        ConvBackend.BackwardWeight(wide, input, gradOutput, actual, actualBias);
+        AssertNear(expected, actual, "weight gradient");
+        AssertNear(expectedBias, actualBias, "bias gradient");
+    }
+
+    [Fact]
+    public void Weight_gradient_bits_do_not_depend_on_the_thread_count()
+    {
+        var s = new Conv2dShape(4, 24, 30, 26, 16, 3, 3, PadH: 1, PadW: 1);
+        var (input, _, _) = Data(s, seed: 23);
+        var gradOutput = Uniform(s.OutputLength, seed: 24);
+        float[] Run(int threads)
+        {
+            int before = Compute.Threads;
+            Compute.Threads = threads;
+            try
+            {
+                var gw = new float[s.WeightLength];
+                WinogradWeightGradient.Compute(s, input, gradOutput, gw, new float[s.OutChannels]);
+                return gw;
+            }
+            finally { Compute.Threads = before; }
+        }
+        var one = Run(1);
+        Assert.Equal(one, Run(2));
+        Assert.Equal(one, Run(5));
+    }
+
     /// <summary>The same through autograd: conv2d's and transposed conv2d's gradients (the transposed conv's forward is
     /// the input gradient, its input gradient a forward) equal the reference sums.</summary>
     [Fact]
