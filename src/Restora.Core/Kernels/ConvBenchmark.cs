@@ -6,8 +6,9 @@ namespace Restora.Core.Kernels;
 /// The Restora side of /work/shared/tools/torch-conv-bench.py, measured the same way so the two GFLOP/s figures
 /// compare directly: batch 1, "same" padding, median of 9 calls after 3 warm-ups, and a backward step counted as
 /// three convolutions (forward, input gradient, weight gradient), like torch's conv(x).sum().backward().
-/// With <c>inference</c> the forward is the one inference runs (Winograd for 3x3 convs), and the GFLOP/s are
-/// counted as the direct convolution's, so the figure says how much faster it gets the same result.
+/// The passes are the ones training runs and, with <c>inference</c>, the forward inference runs (Winograd for 3x3 convs
+/// where it pays); the GFLOP/s are counted as the direct convolution's, so the figure says how much faster it gets the
+/// same result.
 /// </summary>
 public static class ConvBenchmark
 {
@@ -30,11 +31,12 @@ public static class ConvBenchmark
 
         void Step()
         {
+            // The passes training runs (ConvBackend: Winograd where it pays, else the direct kernels).
             if (inference) ConvBackend.ForwardInference(s, input, weight, bias, output, ConvEpilogue.None, default);
-            else Conv2d.Forward(s, input, weight, bias, output);
+            else ConvBackend.Forward(s, input, weight, bias, output);
             if (!backward) return;
-            Conv2d.BackwardInput(s, gradOutput, weight, gradInput);
-            Conv2d.BackwardWeight(s, input, gradOutput, gradWeight, gradBias);
+            ConvBackend.BackwardInput(s, gradOutput, weight, gradInput);
+            ConvBackend.BackwardWeight(s, input, gradOutput, gradWeight, gradBias);
         }
 
         int saved = Compute.Threads;

@@ -6,7 +6,9 @@
 set -euo pipefail
 rounds=${1:-5}
 iters=${2:-4}
-cli=src/Restora.Cli/bin/Release/net10.0/restora.dll
+cli=.build/cli/restora.dll   # what ./restora builds
+# PyTorch at its best: glibc's mmap threshold raised (../shared/tools/README.md).
+export MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=4294967296
 here=$(dirname "${BASH_SOURCE[0]}")
 for config in 17,64,50 10,48,64; do
   IFS=, read -r depth features patch <<<"$config"
