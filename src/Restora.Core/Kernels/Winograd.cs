@@ -200,14 +200,12 @@ public static unsafe class Winograd
         // the 36 positions a transform writes (or reads) for one channel all fell in one L1 set.
         int vPosition = Conv2d.AvoidSetAliasing(cin * tc), mPosition = Conv2d.AvoidSetAliasing(cout * tc);
         long vLength = (long)Positions * vPosition, mLength = (long)Positions * mPosition;
-        var buffer = ArrayPool<float>.Shared.Rent((int)(vLength + mLength) + 7 * rowLength + 24 * phaseLength + 4 * w);
+        var buffer = ArrayPool<float>.Shared.Rent(ScratchLength(vLength, mLength, rowLength, phaseLength, w));
         try
         {
             fixed (float* pBuf = buffer)
             {
-                float* v = pBuf, m = v + vLength, edgeRows = m + mLength, zeroRow = edgeRows + 6 * rowLength;
-                float* phases = zeroRow + rowLength, spill = phases + 24 * phaseLength;
-                new Span<float>(zeroRow, rowLength).Clear();
+                Carve(pBuf, vLength, mLength, rowLength, phaseLength, out var v, out var m, out var edgeRows, out var zeroRow, out var phases, out var spill);
                 int y0 = tileRow * 4 - s.PadH, x0 = t0 * 4 - s.PadW;
                 bool inside = x0 >= 0 && x0 + rowLength <= s.InWidth;
                 float** rows = stackalloc float*[6];
@@ -255,14 +253,12 @@ public static unsafe class Winograd
         int rowLength = 4 * segmentLanes;
         int vPosition = Conv2d.AvoidSetAliasing(cin * lanes), mPosition = Conv2d.AvoidSetAliasing(cout * lanes);
         long vLength = (long)Positions * vPosition, mLength = (long)Positions * mPosition + segmentLanes;
-        var buffer = ArrayPool<float>.Shared.Rent((int)(vLength + mLength) + 7 * rowLength + 24 * phaseLength + 4 * w);
+        var buffer = ArrayPool<float>.Shared.Rent(ScratchLength(vLength, mLength, rowLength, phaseLength, w));
         try
         {
             fixed (float* pBuf = buffer)
             {
-                float* v = pBuf, m = v + vLength, edgeRows = m + mLength, zeroRow = edgeRows + 6 * rowLength;
-                float* phases = zeroRow + rowLength, spill = phases + 24 * phaseLength;
-                new Span<float>(zeroRow, rowLength).Clear();
+                Carve(pBuf, vLength, mLength, rowLength, phaseLength, out var v, out var m, out var edgeRows, out var zeroRow, out var phases, out var spill);
                 float** rows = stackalloc float*[6];
                 for (int c = 0; c < cin; c++)
                 {
@@ -293,6 +289,23 @@ public static unsafe class Winograd
             }
         }
         finally { ArrayPool<float>.Shared.Return(buffer); }
+    }
+
+    /// <summary>Floats of a unit's scratch: V and M, six edge rows and a zero row, 24 phase rows, a spill vector row.</summary>
+    static int ScratchLength(long vLength, long mLength, int rowLength, int phaseLength, int w) =>
+        checked((int)(vLength + mLength) + 7 * rowLength + 24 * phaseLength + 4 * w);
+
+    /// <summary>Cuts a unit's scratch (<see cref="ScratchLength"/> floats) into its parts, the zero row cleared.</summary>
+    static void Carve(float* scratch, long vLength, long mLength, int rowLength, int phaseLength,
+        out float* v, out float* m, out float* edgeRows, out float* zeroRow, out float* phases, out float* spill)
+    {
+        v = scratch;
+        m = v + vLength;
+        edgeRows = m + mLength;
+        zeroRow = edgeRows + 6 * rowLength;
+        phases = zeroRow + rowLength;
+        spill = phases + 24 * phaseLength;
+        new Span<float>(zeroRow, rowLength).Clear();
     }
 
     /// <summary>The 36 products M[ξ] = U[ξ] · V[ξ] (+ bias at ξ = 7) of a unit's lanes on the gather kernel.</summary>

@@ -78,21 +78,27 @@ public class WinogradTests
     static void CheckThreads(Conv2dShape s)
     {
         var (input, weight, bias) = Data(s, seed: 7);
-        float[] Run(int threads)
+        AssertSameOnEveryThreadCount(() =>
+        {
+            var y = new float[s.OutputLength];
+            Winograd.Forward(s, input, weight, bias, y);
+            return y;
+        });
+    }
+
+    static void AssertSameOnEveryThreadCount(Func<float[]> run)
+    {
+        float[] On(int threads)
         {
             int before = Compute.Threads;
             Compute.Threads = threads;
-            try
-            {
-                var y = new float[s.OutputLength];
-                Winograd.Forward(s, input, weight, bias, y);
-                return y;
-            }
+            try { return run(); }
             finally { Compute.Threads = before; }
         }
-        var one = Run(1);
-        Assert.Equal(one, Run(2));
-        Assert.Equal(one, Run(3));
+        var one = On(1);
+        Assert.Equal(one, On(2));
+        Assert.Equal(one, On(3));
+        Assert.Equal(one, On(5));
     }
 
     /// <summary>Training records Winograd's forward and takes the input gradient as Winograd's forward of the adjoint
@@ -174,21 +180,12 @@ public class WinogradTests
         var s = new Conv2dShape(4, 24, 30, 26, 16, 3, 3, PadH: 1, PadW: 1);
         var (input, _, _) = Data(s, seed: 23);
         var gradOutput = Uniform(s.OutputLength, seed: 24);
-        float[] Run(int threads)
+        AssertSameOnEveryThreadCount(() =>
         {
-            int before = Compute.Threads;
-            Compute.Threads = threads;
-            try
-            {
-                var gw = new float[s.WeightLength];
-                WinogradWeightGradient.Compute(s, input, gradOutput, gw, new float[s.OutChannels]);
-                return gw;
-            }
-            finally { Compute.Threads = before; }
-        }
-        var one = Run(1);
-        Assert.Equal(one, Run(2));
-        Assert.Equal(one, Run(5));
+            var gw = new float[s.WeightLength];
+            WinogradWeightGradient.Compute(s, input, gradOutput, gw, new float[s.OutChannels]);
+            return gw;
+        });
     }
 
     /// <summary>The same through autograd: conv2d's and transposed conv2d's gradients (the transposed conv's forward is
