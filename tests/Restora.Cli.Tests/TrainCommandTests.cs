@@ -75,6 +75,20 @@ public sealed class TrainCommandTests : IDisposable
         var r = CliRunner.Run("train", "--benchmark", "2", "--arch", "dncnn", "--arch-options", "depth=3,features=8", "--patch", "16", "--batch", "2", "--json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.True(r.Json.GetProperty("seconds_per_iteration").GetDouble() > 0);
+        Assert.False(r.Json.TryGetProperty("profile", out _));
+    }
+
+    [Fact]
+    public void BenchmarkProfileTimesEachOpForwardAndBackward()
+    {
+        var r = CliRunner.Run("train", "--benchmark", "2", "--profile", "--arch", "dncnn", "--arch-options", "depth=3,features=8", "--patch", "16", "--batch", "2", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var ops = r.Json.GetProperty("profile").EnumerateArray().ToDictionary(o => o.GetProperty("op").GetString()!);
+        // DnCNN depth 3: three convs and two ReLUs per step, each with a forward and a backward.
+        Assert.Equal(3, ops["conv2d"].GetProperty("count").GetInt64());
+        Assert.Equal(2, ops["relu"].GetProperty("count").GetInt64());
+        Assert.True(ops["conv2d"].GetProperty("forward_ms").GetDouble() > 0);
+        Assert.True(ops["conv2d"].GetProperty("backward_ms").GetDouble() > 0);
     }
 
     [Fact]
